@@ -1,0 +1,50 @@
+"""Typed settings, read from the environment (``SMARTFACTORY_*``) with command-line overrides."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .model import DEFAULT_TIMEZONE
+
+logger = logging.getLogger(__name__)
+
+
+class Settings(BaseSettings):
+    """Every setting, with its help text. ``docs/settings.md`` lists them (a test checks)."""
+
+    model_config = SettingsConfigDict(env_prefix="SMARTFACTORY_", extra="ignore")
+
+    db: Path = Field(
+        default=Path("smartfactory.duckdb"),
+        description="The DuckDB database file (the embedded store).",
+    )
+    timezone: str = Field(
+        default=DEFAULT_TIMEZONE,
+        description="Time zone of sites registered without one (IANA name).",
+    )
+    import_batch_rows: int = Field(
+        default=250_000,
+        ge=1_000,
+        description="Rows per batch when importing large files.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address the web service binds to.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port of the web service.")
+    max_future_s: int = Field(
+        default=86_400,
+        ge=0,
+        description="Records stamped further than this in the future are rejected (seconds).",
+    )
+    min_year: int = Field(
+        default=2000,
+        description="Records stamped before 1 January of this year are rejected.",
+    )
+
+
+def get_settings(**overrides: object) -> Settings:
+    """Settings from the environment, with explicit overrides (e.g. from CLI options)."""
+    clean = {k: v for k, v in overrides.items() if v is not None}
+    return Settings(**clean)  # type: ignore[arg-type]

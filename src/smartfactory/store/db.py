@@ -1,0 +1,140 @@
+"""Opening the embedded store: one DuckDB file, migrated on open, UTC inside."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ..errors import StoreError, StoreLockedError
+from ..model import DEFAULT_TIMEZONE, KINDS
+from .schema import migrate, q
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class AppendResult:
+    """What happened to one batch of records."""
+
+    kind: str
+    rows: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    by_reason: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: AppendResult) -> None:
+        self.rows += other.rows
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.rejected += other.rejected
+        for k, v in other.by_reason.items():
+            self.by_reason[k] = self.by_reason.get(k, 0) + v
+
+
+class Store:
+    """The embedded store. Use :func:`open_store` (or ``Store(path)`` and :meth:`close`).
+
+    All timestamps are stored as ``TIMESTAMPTZ`` (UTC); the connection runs in UTC so that no
+    conversion depends on the machine it runs on. Days and shifts are bucketed in each site's
+    own zone by the KPI engine.
+    """
+
+    def __init__(
+        self,
+        path: str | Path = "smartfactory.duckdb",
+        *,
+        read_only: bool = False,
+        default_timezone: str = DEFAULT_TIMEZONE,
+    ) -> None:
+        self.path = str(path)
+        self.read_only = read_only
+        self.default_timezone = default_timezone
+        if self.path != ":memory:" and not read_only:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.con = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreLockedError(self.path, str(exc).splitlines()[0]) from exc
+            raise StoreError(f"cannot open {self.path}: {exc}") from exc
+        self.con.execute("SET TimeZone = 'UTC'")
+        if not read_only:
+            migrate(self.con, self.path)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- small helpers ---------------------------------------------------------------------
+
+    def sql(self, query: str, params: list[Any] | None = None) -> pa.Table:
+        """Run a query and return an Arrow table."""
+        if params:
+            return self.con.execute(query, params).to_arrow_table()
+        return self.con.sql(query).to_arrow_table()
+
+    def rows(self, query: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+        cur = self.con.execute(query, params or [])
+        names = [d[0] for d in cur.description or []]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    def scalar(self, query: str, params: list[Any] | None = None) -> Any:
+        row = self.con.execute(query, params or []).fetchone()
+        return row[0] if row else None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    # -- what is in the store --------------------------------------------------------------
+
+    def record_counts(self) -> dict[str, int]:
+        return {
+            name: int(self.scalar(f"SELECT count(*) FROM {q(name)}") or 0) for name in KINDS
+        }
+
+    def dead_letter_summary(self) -> dict[str, Any]:
+        by_reason = {
+            r["reason"]: int(r["n"])
+            for r in self.rows(
+                "SELECT reason, count(*) AS n FROM dead_letters GROUP BY reason ORDER BY n DESC"
+            )
+        }
+        return {"total": sum(by_reason.values()), "by_reason": by_reason}
+
+    def status(self) -> dict[str, Any]:
+        return {"records": self.record_counts(), "dead_letters": self.dead_letter_summary()}
+
+    def timezone_of_site(self, enterprise: str, site: str) -> str:
+        tz = self.scalar(
+            "SELECT timezone FROM sites WHERE enterprise = ? AND site = ?", [enterprise, site]
+        )
+        return str(tz) if tz else self.default_timezone
+
+
+@contextmanager
+def open_store(path: str | Path, **kwargs: Any) -> Iterator[Store]:
+    store = Store(path, **kwargs)
+    try:
+        yield store
+    finally:
+        store.close()

@@ -1,0 +1,98 @@
+"""The store's schema, derived from the record kinds, and its migrations.
+
+Each migration is a list of SQL statements; ``schema_version`` records which have run. A new
+release appends migrations and never edits old ones, so any older file can be brought forward.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import duckdb
+
+from ..errors import SchemaVersionError
+from ..model import KINDS, FieldType, Kind
+
+logger = logging.getLogger(__name__)
+
+SQL_TYPES: dict[FieldType, str] = {
+    "text": "VARCHAR",
+    "timestamp": "TIMESTAMPTZ",
+    "int": "BIGINT",
+    "float": "DOUBLE",
+}
+
+
+def q(name: str) -> str:
+    """Quote an identifier (several canonical columns, like ``order`` and ``end``, are keywords)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def table_ddl(k: Kind) -> str:
+    cols = [f"{q(f.name)} {SQL_TYPES[f.type]}" for f in k.fields]
+    # Which import batch (file or connector delivery) a record came from: provenance for audits.
+    cols.append("batch_id BIGINT")
+    return f"CREATE TABLE IF NOT EXISTS {q(k.name)} ({', '.join(cols)})"
+
+
+def _v1() -> list[str]:
+    stmts = [table_ddl(k) for k in KINDS.values()]
+    stmts += [
+        """CREATE TABLE IF NOT EXISTS sites (
+            enterprise VARCHAR NOT NULL, site VARCHAR NOT NULL, timezone VARCHAR NOT NULL,
+            PRIMARY KEY (enterprise, site))""",
+        "CREATE SEQUENCE IF NOT EXISTS batch_seq START 1",
+        """CREATE TABLE IF NOT EXISTS batches (
+            batch_id BIGINT PRIMARY KEY, source VARCHAR NOT NULL, kind VARCHAR,
+            sha256 VARCHAR, started_at TIMESTAMPTZ NOT NULL, finished_at TIMESTAMPTZ,
+            rows_read BIGINT DEFAULT 0, accepted BIGINT DEFAULT 0, duplicates BIGINT DEFAULT 0,
+            rejected BIGINT DEFAULT 0)""",
+        "CREATE SEQUENCE IF NOT EXISTS dead_letter_seq START 1",
+        """CREATE TABLE IF NOT EXISTS dead_letters (
+            id BIGINT DEFAULT nextval('dead_letter_seq'), batch_id BIGINT,
+            received_at TIMESTAMPTZ NOT NULL, source VARCHAR, kind VARCHAR, line BIGINT,
+            reason VARCHAR NOT NULL, detail VARCHAR, raw VARCHAR)""",
+    ]
+    return stmts
+
+
+#: Migrations in order; index + 1 is the schema version a migration brings the file to.
+MIGRATIONS: list[Callable[[], list[str]]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return 0
+    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection, path: str) -> int:
+    """Bring the file's schema up to :data:`SCHEMA_VERSION`; return the version it had."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_version "
+        "(version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ DEFAULT now())"
+    )
+    found = current_version(con)
+    if found > SCHEMA_VERSION:
+        raise SchemaVersionError(
+            f"{path} has schema version {found}, newer than this SmartFactory "
+            f"({SCHEMA_VERSION}); upgrade SmartFactory to open it"
+        )
+    for version in range(found + 1, SCHEMA_VERSION + 1):
+        logger.info("migrating %s to schema version %d", path, version)
+        con.execute("BEGIN")
+        try:
+            for stmt in MIGRATIONS[version - 1]():
+                con.execute(stmt)
+            con.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+    return found
