@@ -246,7 +246,9 @@ def _f(name: str, type_: FieldType, required: bool, ko: str, help_: str, *aliase
     return Field(name, type_, required, ko, help_, aliases)
 
 
-_MACHINE = _f("machine", "text", True, "설비", "Machine (work unit) identifier", "설비명", "설비코드")
+_MACHINE = _f(
+    "machine", "text", True, "설비", "Machine (work unit) identifier", "설비명", "설비코드"
+)
 
 KINDS: dict[str, Kind] = {
     k.name: k
@@ -297,10 +299,24 @@ KINDS: dict[str, Kind] = {
                 _f("ts", "timestamp", True, "시각", "When the units were finished", "일시", "시간"),
                 _f("product", "text", True, "제품", "Product code", "품번", "제품코드"),
                 _f("good", "int", True, "양품", "Good units", "양품수량"),
-                Field("scrap", "int", False, "불량", "Scrapped units (blank: 0)",
-                      ("불량수량", "폐기"), default="0"),
-                Field("rework", "int", False, "재작업", "Reworked units (blank: 0)",
-                      ("재작업수량",), default="0"),
+                Field(
+                    "scrap",
+                    "int",
+                    False,
+                    "불량",
+                    "Scrapped units (blank: 0)",
+                    ("불량수량", "폐기"),
+                    default="0",
+                ),
+                Field(
+                    "rework",
+                    "int",
+                    False,
+                    "재작업",
+                    "Reworked units (blank: 0)",
+                    ("재작업수량",),
+                    default="0",
+                ),
                 _f("order", "text", False, "작업지시", "Order number", "작업지시번호", "order_id"),
                 _f("lot", "text", False, "로트", "Lot produced", "로트번호", "LOT"),
             ),

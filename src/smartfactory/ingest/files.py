@@ -223,7 +223,7 @@ def read_excel(path: Path) -> Iterator[RawTable]:
                 lines.append(i)
             names = [h or f"column_{j + 1}" for j, h in enumerate(header)]
             arrays = [pa.array(c, type=pa.string()) for c in cols]
-            table = pa.table(arrays + [pa.array(lines, type=pa.int64())], names=[*names, "_line"])
+            table = pa.table([*arrays, pa.array(lines, type=pa.int64())], names=[*names, "_line"])
             yield RawTable(f"{path}#{ws.title}", names, table, sheet=ws.title)
     finally:
         wb.close()

@@ -85,9 +85,7 @@ def import_table(
     report = TableReport(raw.source, cmap.kind.name, raw.encoding, AppendResult(cmap.kind.name))
     report.unmatched_columns = cmap.unmatched
     table = raw.table
-    if table.num_rows and is_header_row(
-        [table.column(h)[0].as_py() for h in raw.columns], cmap
-    ):
+    if table.num_rows and is_header_row([table.column(h)[0].as_py() for h in raw.columns], cmap):
         table = table.slice(1)  # the Korean label row of a template
     batch_id = new_batch(store, raw.source, cmap.kind.name, sha256)
     assert report.result is not None

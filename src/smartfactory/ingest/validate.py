@@ -126,9 +126,7 @@ def _checks(k: Kind, limits: Limits) -> list[tuple[str, str, str]]:
         )
     for name in ("good", "scrap", "rework", "quantity"):
         if name in k.columns:
-            out.append(
-                (f"{q(name)} < 0", "negative_count", _lit(f"{name} is negative"))
-            )
+            out.append((f"{q(name)} < 0", "negative_count", _lit(f"{name} is negative")))
     if k.name == "products":
         out.append(
             (
@@ -147,9 +145,7 @@ def _checks(k: Kind, limits: Limits) -> list[tuple[str, str, str]]:
         )
         out.append(('"lsl" > "usl"', "bad_value", "'lsl is above usl'"))
     if k.name == "genealogy":
-        out.append(
-            ('"parent_lot" = "child_lot"', "bad_value", "'a lot cannot consume itself'")
-        )
+        out.append(('"parent_lot" = "child_lot"', "bad_value", "'a lot cannot consume itself'"))
     if k.name == "equipment":
         out.append(
             (
@@ -175,9 +171,7 @@ def stage(
         raw_cols = []
         for f in k.fields:
             header = cmap.fields.get(f.name)
-            expr = (
-                f"nullif(trim(CAST({q(header)} AS VARCHAR)), '')" if header else "NULL::VARCHAR"
-            )
+            expr = f"nullif(trim(CAST({q(header)} AS VARCHAR)), '')" if header else "NULL::VARCHAR"
             if f.default is not None:
                 expr = f"coalesce({expr}, {_lit(f.default)})"
             raw_cols.append(f"{expr} AS {q('r_' + f.name)}")
@@ -203,10 +197,10 @@ def stage(
             f"""
             CREATE OR REPLACE TEMP TABLE _stage AS
             WITH r AS (
-                SELECT i._line, {', '.join(raw_cols)}, {tz} AS _tz
+                SELECT i._line, {", ".join(raw_cols)}, {tz} AS _tz
                 FROM _raw_in i {tz_join}
             ), t AS (
-                SELECT _line, {r_names}, {', '.join(typed)} FROM r
+                SELECT _line, {r_names}, {", ".join(typed)} FROM r
             ), c AS (
                 SELECT *, list_filter([{codes}], lambda x: x IS NOT NULL) AS _codes,
                           list_filter([{msgs}], lambda x: x IS NOT NULL) AS _msgs

@@ -115,7 +115,7 @@ def _append(store: Store, k: Kind, *, batch_id: int, source: str) -> AppendResul
     )
     # 2. Against the stored records with the same key. Only the batch's key range is scanned.
     prune = ""
-    if "machine" in key:
+    if "machine" in key and k.field("machine").required:
         prune = "WHERE machine IN (SELECT DISTINCT machine FROM _s1 WHERE _reason IS NULL)"
     con.execute(
         f"""

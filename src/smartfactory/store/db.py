@@ -72,6 +72,18 @@ class Store:
     def close(self) -> None:
         self.con.close()
 
+    def cursor(self) -> Store:
+        """A store on a new cursor of the same database, for use from another thread.
+
+        (A DuckDB connection must not be shared between threads; its cursors may.)
+        """
+        twin = object.__new__(Store)
+        twin.path, twin.read_only = self.path, self.read_only
+        twin.default_timezone = self.default_timezone
+        twin.con = self.con.cursor()
+        twin.con.execute("SET TimeZone = 'UTC'")
+        return twin
+
     def __enter__(self) -> Store:
         return self
 
@@ -80,20 +92,20 @@ class Store:
 
     # -- small helpers ---------------------------------------------------------------------
 
-    def sql(self, query: str, params: list[Any] | None = None) -> pa.Table:
+    def sql(self, query: str, params: list[Any] | dict[str, Any] | None = None) -> pa.Table:
         """Run a query and return an Arrow table."""
-        if params:
-            return self.con.execute(query, params).to_arrow_table()
-        return self.con.sql(query).to_arrow_table()
+        return self.con.sql(query, params=params).to_arrow_table()
 
-    def rows(self, query: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    def rows(
+        self, query: str, params: list[Any] | dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
         cur = self.con.execute(query, params or [])
         names = [d[0] for d in cur.description or []]
         return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
 
     def scalar(self, query: str, params: list[Any] | None = None) -> Any:
-        row = self.con.execute(query, params or []).fetchone()
-        return row[0] if row else None
+        rows = self.con.execute(query, params or []).fetchall()
+        return rows[0][0] if rows else None
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -108,9 +120,7 @@ class Store:
     # -- what is in the store --------------------------------------------------------------
 
     def record_counts(self) -> dict[str, int]:
-        return {
-            name: int(self.scalar(f"SELECT count(*) FROM {q(name)}") or 0) for name in KINDS
-        }
+        return {name: int(self.scalar(f"SELECT count(*) FROM {q(name)}") or 0) for name in KINDS}
 
     def dead_letter_summary(self) -> dict[str, Any]:
         by_reason = {

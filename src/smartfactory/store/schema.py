@@ -65,11 +65,12 @@ SCHEMA_VERSION = len(MIGRATIONS)
 def current_version(con: duckdb.DuckDBPyConnection) -> int:
     exists = con.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-    ).fetchone()
-    if not exists or not exists[0]:
+    ).fetchall()[0]
+    if not exists[0]:
         return 0
-    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
-    return int(row[0]) if row and row[0] is not None else 0
+    # fetchall, not fetchone: DuckDB 2.0 keeps a half-read result open, which blocks register()
+    (version,) = con.execute("SELECT max(version) FROM schema_version").fetchall()[0]
+    return int(version) if version is not None else 0
 
 
 def migrate(con: duckdb.DuckDBPyConnection, path: str) -> int:

@@ -1,0 +1,440 @@
+"""The ``smartfactory`` command: thin shells over the library. Only this module sets up logging."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from rich.tree import Tree
+
+from . import __version__
+from .errors import SmartFactoryError
+from .model import KINDS
+from .settings import get_settings
+from .store.db import Store
+
+logger = logging.getLogger(__name__)
+console = Console(stderr=True)
+out = Console()
+
+DB_OPTION = click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="DuckDB database file [env SMARTFACTORY_DB; default ./smartfactory.duckdb].",
+)
+FORMAT_JSON = click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+
+
+def _json_default(v: Any) -> Any:
+    if isinstance(v, datetime):
+        return v.isoformat()
+    return str(v)
+
+
+def _print_json(obj: Any) -> None:
+    click.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=_json_default))
+
+
+@contextmanager
+def _store(db: Path | None, *, read_only: bool = False) -> Iterator[Store]:
+    settings = get_settings(db=db)
+    store = Store(settings.db, read_only=read_only, default_timezone=settings.timezone)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def _parse_time(value: str | None, tz: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        t = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 date or date-time") from exc
+    return t if t.tzinfo else t.replace(tzinfo=ZoneInfo(tz))
+
+
+class _Group(click.Group):
+    """Turns SmartFactory errors into one clear line and exit code 1, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SmartFactoryError as exc:
+            console.print(f"[red]error:[/red] {exc}")
+            sys.exit(1)
+
+
+@click.group(cls=_Group)
+@click.version_option(__version__, prog_name="smartfactory")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+def main(verbose: int) -> None:
+    """SmartFactory: production records, machine monitoring, ISO 22400 KPIs, quality and AI
+    for small factories, on one DuckDB file."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
+
+
+# -- data in -----------------------------------------------------------------------------------
+
+
+@main.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--kind", type=click.Choice(list(KINDS)), help="Record kind (default: detected).")
+@DB_OPTION
+@FORMAT_JSON
+def import_cmd(files: tuple[Path, ...], kind: str | None, db: Path | None, fmt: str) -> None:
+    """Import CSV, Excel or Parquet FILES. Good rows are stored, bad rows go to the dead letters
+    with file, line and reason. Exits non-zero only if nothing could be read."""
+    from .ingest.importer import import_files
+    from .ingest.validate import Limits
+
+    settings = get_settings(db=db)
+    limits = Limits(settings.timezone, settings.min_year, settings.max_future_s)
+    with _store(db) as store, _progress() as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(source: str, done: int, total: int) -> None:
+            if source not in tasks:
+                tasks[source] = bar.add_task(Path(source).name, total=total)
+            bar.update(tasks[source], completed=done)
+
+        reports = import_files(
+            store,
+            files,
+            kind=kind,
+            limits=limits,
+            batch_rows=settings.import_batch_rows,
+            progress=progress,
+        )
+    if fmt == "json":
+        _print_json([r.as_dict() for r in reports])
+    else:
+        t = Table("file", "kind", "rows", "accepted", "duplicates", "rejected", "reasons")
+        for r in reports:
+            if r.error:
+                t.add_row(r.source, "-", "-", "-", "-", "-", f"[red]{r.error}[/red]")
+                continue
+            d = r.as_dict()
+            reasons = (
+                ", ".join(f"{k} {v}" for k, v in r.result.by_reason.items()) if r.result else ""
+            )
+            t.add_row(
+                r.source,
+                str(d["kind"]),
+                f"{d['rows']:,}",
+                f"{d['accepted']:,}",
+                f"{d['duplicates']:,}",
+                f"[red]{d['rejected']:,}[/red]" if d["rejected"] else "0",
+                reasons,
+            )
+        out.print(t)
+        if any(r.result and r.result.rejected for r in reports):
+            out.print("See rejected rows with: smartfactory dead-letters")
+    if all(not r.ok for r in reports):
+        sys.exit(2)
+
+
+@main.command()
+@click.argument("kind", type=click.Choice([*KINDS, "all"]))
+@click.option("--out", "out_path", type=click.Path(path_type=Path), help="Output .xlsx file.")
+def template(kind: str, out_path: Path | None) -> None:
+    """Write an Excel template for KIND (or all kinds) with English and Korean headers."""
+    from .ingest.templates import write_template
+
+    kinds = list(KINDS) if kind == "all" else [kind]
+    path = write_template(kinds, out_path or Path(f"{kind}_template.xlsx"))
+    out.print(f"wrote {path}")
+
+
+@main.command()
+@click.option("--machines", default=10, show_default=True, help="Number of machines.")
+@click.option("--days", default=28, show_default=True, help="Days to simulate.")
+@click.option("--seed", default=0, show_default=True, help="Random seed (output is deterministic).")
+@click.option("--start", "start_day", help="First day (YYYY-MM-DD, default a fixed Monday).")
+@click.option("--no-causes", is_flag=True, help="Scrap is pure noise (for null tests).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("sim"),
+    show_default=True,
+    help="Directory for the interchange files.",
+)
+def simulate(
+    machines: int, days: int, seed: int, start_day: str | None, no_causes: bool, out_dir: Path
+) -> None:
+    """Simulate a plant and write its interchange files plus ground_truth.json."""
+    from datetime import date
+
+    from .sim import simulate as run_sim
+
+    with _progress() as bar:
+        task = bar.add_task("simulating", total=days)
+        summary = run_sim(
+            out_dir,
+            machines=machines,
+            days=days,
+            seed=seed,
+            start=date.fromisoformat(start_day) if start_day else None,
+            causes=not no_causes,
+            progress=lambda d, t: bar.update(task, completed=d, total=t),
+        )
+    _print_json(summary)
+
+
+# -- what is stored ----------------------------------------------------------------------------
+
+
+@main.command()
+@DB_OPTION
+@FORMAT_JSON
+def status(db: Path | None, fmt: str) -> None:
+    """Record counts per kind and dead letters per reason."""
+    with _store(db) as store:
+        st = store.status()
+    if fmt == "json":
+        _print_json(st)
+        return
+    t = Table("kind", "records")
+    for k, n in st["records"].items():
+        t.add_row(k, f"{n:,}")
+    out.print(t)
+    dl = st["dead_letters"]
+    out.print(f"dead letters: {dl['total']:,}")
+    for reason, n in dl["by_reason"].items():
+        out.print(f"  {reason}: {n:,}")
+
+
+@main.command("dead-letters")
+@DB_OPTION
+@click.option("--reason", help="Only this reason code.")
+@click.option("--limit", default=50, show_default=True)
+@FORMAT_JSON
+def dead_letters(db: Path | None, reason: str | None, limit: int, fmt: str) -> None:
+    """Show rejected records: where they came from, the line, the reason and the raw input."""
+    with _store(db) as store:
+        rows = store.rows(
+            "SELECT id, received_at, source, kind, line, reason, detail, raw FROM dead_letters "
+            "WHERE ($reason IS NULL OR reason = $reason) ORDER BY id DESC LIMIT $limit",
+            {"reason": reason, "limit": limit},
+        )
+    if fmt == "json":
+        _print_json(rows)
+        return
+    t = Table("source", "line", "reason", "detail")
+    for r in rows:
+        t.add_row(str(r["source"]), str(r["line"] or ""), r["reason"], r["detail"] or "")
+    out.print(t)
+
+
+@main.command()
+@click.argument("lot")
+@DB_OPTION
+@FORMAT_JSON
+def trace(lot: str, db: Path | None, fmt: str) -> None:
+    """Where LOT came from and where it went, with orders, machines, times and inspections."""
+    from .quality.genealogy import trace as run_trace
+
+    with _store(db) as store:
+        tr = run_trace(store, lot)
+    if fmt == "json":
+        _print_json(tr.as_dict())
+        return
+    info = tr.info
+    root = Tree(f"[bold]{lot}[/bold] {info.get('product', '')} qty {info.get('quantity', '')}")
+    up = root.add("[cyan]made from (upstream)[/cyan]")
+    for n in tr.upstream:
+        up.add(
+            f"{'  ' * (-n.depth - 1)}{n.lot} ← {n.via}  {n.info.get('product') or ''} "
+            f"{n.info.get('supplier') or n.info.get('machine') or ''}"
+        )
+    down = root.add("[magenta]went into (downstream)[/magenta]")
+    for n in tr.downstream:
+        down.add(f"{'  ' * (n.depth - 1)}{n.lot} ← {n.via}  {n.info.get('product') or ''}")
+    prod = root.add("production")
+    for p in tr.production:
+        prod.add(
+            f"{p['machine']} ({p['line']}) {p['product']} order {p['order']}: "
+            f"{p['first_ts']:%Y-%m-%d %H:%M} – {p['last_ts']:%Y-%m-%d %H:%M} UTC, "
+            f"good {p['good']}, scrap {p['scrap']}, rework {p['rework']}"
+        )
+    insp = root.add("inspections")
+    for i in tr.inspections:
+        insp.add(
+            f"{i['characteristic']}: n={i['n']} mean={i['mean']:.4g} "
+            f"[{i['min']:.4g}, {i['max']:.4g}] spec [{i['lsl']}, {i['usl']}] "
+            f"out of spec {i['out_of_spec']}"
+        )
+    orders = root.add("orders")
+    for o in tr.orders:
+        orders.add(f"{o['order']} {o['product']} qty {o['quantity']} due {o['due']}")
+    out.print(root)
+
+
+@main.command()
+@DB_OPTION
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Directory to write kind/enterprise=…/site=…/date=…/ Parquet files into.",
+)
+@click.option("--kind", "kinds", multiple=True, type=click.Choice(list(KINDS)))
+def export(db: Path | None, out_dir: Path, kinds: tuple[str, ...]) -> None:
+    """Export the store to Parquet partitioned by enterprise / site / local date."""
+    from .store.export import export_parquet
+
+    with _store(db) as store:
+        written = export_parquet(store, out_dir, list(kinds) or None)
+    _print_json(written)
+
+
+@main.command()
+@DB_OPTION
+@click.option(
+    "--by",
+    default="machine",
+    show_default=True,
+    help="Levels and one time grain, e.g. machine,day or line,week "
+    "(enterprise, site, area, line, machine; hour, day, week, month).",
+)
+@click.option("--from", "start", help="Range start, ISO 8601 (naive = default time zone).")
+@click.option("--to", "end", help="Range end (exclusive), ISO 8601.")
+@click.option("--machine", "machines", multiple=True, help="Only these machines.")
+@click.option(
+    "--minor-stop-s",
+    default=120.0,
+    show_default=True,
+    help="Unplanned stops shorter than this are minor stops, not failures.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "json", "text"]), default="text", show_default=True
+)
+def kpi(
+    db: Path | None,
+    by: str,
+    start: str | None,
+    end: str | None,
+    machines: tuple[str, ...],
+    minor_stop_s: float,
+    fmt: str,
+) -> None:
+    """ISO 22400 KPIs: buckets (seconds, counts) and ratios (0–1) by the chosen dimensions."""
+    from .kpi.engine import KpiQuery, compute
+
+    settings = get_settings(db=db)
+    qy = KpiQuery.parse_by(
+        by,
+        start=_parse_time(start, settings.timezone),
+        end=_parse_time(end, settings.timezone),
+        machines=machines or None,
+        minor_stop_s=minor_stop_s,
+    )
+    with _store(db, read_only=True) as store:
+        table = compute(store, qy)
+    _emit_table(table, fmt)
+
+
+def _emit_table(table: pa.Table, fmt: str) -> None:
+    if fmt == "csv":
+        buf = pa.BufferOutputStream()
+        pacsv.write_csv(table, buf)
+        sys.stdout.write(buf.getvalue().to_pybytes().decode())
+    elif fmt == "json":
+        _print_json(table.to_pylist())
+    else:
+        show = [c for c in table.column_names if not c.endswith("_s") or c == "mtbf_s"]
+        t = Table(*show)
+        for row in table.select(show).to_pylist():
+            t.add_row(*(_fmt(v) for v in row.values()))
+        out.print(t)
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "–"
+    if isinstance(v, float):
+        return f"{v:.3f}" if abs(v) < 10 else f"{v:,.0f}"
+    return str(v)
+
+
+# -- running the platform ----------------------------------------------------------------------
+
+
+@main.command()
+@DB_OPTION
+@click.option("--host", default=None, help="Bind address [default 127.0.0.1].")
+@click.option("--port", default=None, type=int, help="Port [default 8000].")
+def serve(db: Path | None, host: str | None, port: int | None) -> None:
+    """Run the web app on the store."""
+    from .web.server import run
+
+    settings = get_settings(db=db, host=host, port=port)
+    run(settings)
+
+
+@main.command()
+@DB_OPTION
+@click.option(
+    "--dir",
+    "work_dir",
+    type=click.Path(path_type=Path),
+    default=Path("demo"),
+    show_default=True,
+    help="Where the simulated files go.",
+)
+@click.option("--machines", default=12, show_default=True)
+@click.option("--days", default=28, show_default=True)
+@click.option("--seed", default=7, show_default=True)
+@click.option("--no-serve", is_flag=True, help="Stop after the summary (for scripts).")
+@click.option("--port", default=None, type=int, help="Port of the web app [default 8000].")
+def demo(
+    db: Path | None,
+    work_dir: Path,
+    machines: int,
+    days: int,
+    seed: int,
+    no_serve: bool,
+    port: int | None,
+) -> None:
+    """Simulate a plant, import it, print a summary, and serve the web app on 127.0.0.1."""
+    from .demo import run_demo
+
+    settings = get_settings(db=db or work_dir / "smartfactory.duckdb", port=port)
+    run_demo(
+        settings, work_dir, machines=machines, days=days, seed=seed, serve=not no_serve, console=out
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

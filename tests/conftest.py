@@ -1,0 +1,50 @@
+"""Shared fixtures: a real DuckDB file per test and helpers that write real input files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from smartfactory.ingest.importer import TableReport, import_files
+from smartfactory.store.db import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "test.duckdb"
+
+
+@pytest.fixture
+def store(db_path: Path) -> Iterator[Store]:
+    s = Store(db_path)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def write(tmp_path: Path) -> Callable[..., Path]:
+    """Write a text file (UTF-8 unless told otherwise) under tmp_path and return its path."""
+
+    def _write(name: str, text: str, encoding: str = "utf-8") -> Path:
+        p = tmp_path / name
+        p.write_bytes(text.encode(encoding))
+        return p
+
+    return _write
+
+
+@pytest.fixture
+def load(store: Store) -> Callable[..., TableReport]:
+    """Import one file into the test store and return its report."""
+
+    def _load(path: Path, kind: str | None = None) -> TableReport:
+        reports = import_files(store, [path], kind=kind)
+        assert len(reports) == 1, reports
+        return reports[0]
+
+    return _load
