@@ -141,7 +141,7 @@ def import_cmd(files: tuple[Path, ...], kind: str | None, db: Path | None, fmt: 
         t = Table("file", "kind", "rows", "accepted", "duplicates", "rejected", "reasons")
         for r in reports:
             if r.error:
-                t.add_row(r.source, "-", "-", "-", "-", "-", f"[red]{r.error}[/red]")
+                t.add_row(r.source, "-", "-", "-", "-", "-", "[red]not read (below)[/red]")
                 continue
             d = r.as_dict()
             reasons = (
@@ -157,6 +157,9 @@ def import_cmd(files: tuple[Path, ...], kind: str | None, db: Path | None, fmt: 
                 reasons,
             )
         out.print(t)
+        for r in reports:
+            if r.error:
+                out.print(f"[red]not read:[/red] {r.error}", soft_wrap=True)
         if any(r.result and r.result.rejected for r in reports):
             out.print("See rejected rows with: smartfactory dead-letters")
     if all(not r.ok for r in reports):

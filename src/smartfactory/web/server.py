@@ -24,6 +24,18 @@ logger = logging.getLogger(__name__)
 templates = Jinja2Templates(directory=str(files("smartfactory.web") / "templates"))
 
 
+def get_store(request: Request) -> Iterator[Store]:
+    """The app's store on a cursor of its own for this request (thread-safe)."""
+    store = request.app.state.store.cursor()
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -35,15 +47,6 @@ def create_app(settings: Settings) -> FastAPI:
             app.state.store.close()
 
     app = FastAPI(title="SmartFactory", version="0.1.0", lifespan=lifespan)
-
-    def get_store(request: Request) -> Iterator[Store]:
-        store = request.app.state.store.cursor()
-        try:
-            yield store
-        finally:
-            store.close()
-
-    StoreDep = Annotated[Store, Depends(get_store)]
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

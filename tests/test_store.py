@@ -1,0 +1,83 @@
+"""The store file: schema versions, one writer, Parquet export."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pyarrow.dataset as ds
+import pytest
+
+from smartfactory.errors import SchemaVersionError, StoreLockedError
+from smartfactory.ingest.importer import import_files
+from smartfactory.store.db import Store
+from smartfactory.store.export import export_parquet
+from smartfactory.store.schema import SCHEMA_VERSION
+
+
+def test_new_file_is_at_the_current_version_and_reopening_keeps_data(db_path, write):
+    with Store(db_path) as s:
+        assert s.scalar("SELECT max(version) FROM schema_version") == SCHEMA_VERSION
+        import_files(s, [write("p.csv", "product,ideal_cycle_s\nP1,30\n")])
+    with Store(db_path) as s:
+        assert s.record_counts()["products"] == 1
+        assert s.scalar("SELECT count(*) FROM schema_version") == SCHEMA_VERSION
+
+
+def test_a_file_from_a_newer_release_is_refused(db_path):
+    Store(db_path).close()
+    con = duckdb.connect(str(db_path))
+    con.execute("INSERT INTO schema_version (version) VALUES (?)", [SCHEMA_VERSION + 1])
+    con.close()
+    with pytest.raises(SchemaVersionError, match="upgrade SmartFactory"):
+        Store(db_path)
+
+
+def test_a_second_writer_process_gets_a_clear_error(db_path):
+    Store(db_path).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import duckdb, time; c = duckdb.connect({str(db_path)!r}); print('ready', flush=True);"
+         " time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        with pytest.raises(StoreLockedError, match="one writer"):
+            Store(db_path)
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_export_partitions_by_enterprise_site_and_local_date(store, write, tmp_path: Path):
+    import_files(
+        store,
+        [
+            write("eq.csv", "enterprise,site,area,line,machine\nacme,p1,a,L1,M1\n"),
+            write(
+                "s.csv",
+                "machine,start,end,state\n"
+                # 23:30 on 3 March in Seoul is 14:30 UTC: the partition is the local date
+                "M1,2025-03-03T23:30:00,2025-03-04T00:30:00,running\n"
+                "M1,2025-03-04T00:30:00,2025-03-04T01:00:00,idle\n",
+            ),
+        ],
+    )
+    written = export_parquet(store, tmp_path / "lake")
+    assert written["states"] == 2
+    parts = sorted(
+        p.relative_to(tmp_path / "lake").parent.as_posix()
+        for p in (tmp_path / "lake" / "states").rglob("*.parquet")
+    )
+    assert parts == [
+        "states/enterprise=acme/site=p1/date=2025-03-03",
+        "states/enterprise=acme/site=p1/date=2025-03-04",
+    ]
+    data = ds.dataset(tmp_path / "lake" / "states", partitioning="hive").to_table()
+    assert data.num_rows == 2
+    assert set(data.column_names) >= {"machine", "start", "end", "state", "enterprise", "site"}
+    eq = list((tmp_path / "lake" / "equipment").rglob("*.parquet"))
+    assert [p.parent.name for p in eq] == ["site=p1"]
