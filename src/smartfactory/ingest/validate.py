@@ -5,23 +5,7 @@ a second). The result is the temporary table ``_stage`` that :mod:`smartfactory.
 loads: ``_line``, the raw text of every field (``r_<field>``), the typed fields, and
 ``_reason`` / ``_detail`` (NULL for a good row).
 
-Reason codes (stable; counted in ``smartfactory status``):
-
-=========================  ==================================================================
-``missing_value``          a required field is empty
-``bad_timestamp``          a date-time that cannot be read
-``bad_number``             a number that cannot be read, or a fraction where a count is due
-``timestamp_out_of_range`` before ``min_year`` or further in the future than ``max_future_s``
-``unknown_state``          a state that is none of running/idle/setup/down/planned_down
-``end_before_start``       an interval whose end is not after its start
-``negative_count``         a count or quantity below zero
-``bad_value``              a value outside its domain (cycle time ≤ 0, LSL > USL, a lot that
-                           consumes itself)
-``unknown_timezone``       a time zone that is not an IANA name
-``broken_row``             a line that does not split into the header's columns
-``overlap``                a state interval overlapping another of the same machine
-``conflict``               same key as a stored (or earlier) record, different values
-=========================  ==================================================================
+Reason codes are stable and listed in :data:`REASONS`; ``smartfactory status`` counts them.
 """
 
 from __future__ import annotations
@@ -37,6 +21,22 @@ from ..store.schema import q
 from .formats import ColumnMap
 
 logger = logging.getLogger(__name__)
+
+#: Every reason a record can be rejected for, with what it means.
+REASONS: dict[str, str] = {
+    "missing_value": "a required field is empty",
+    "bad_timestamp": "a date-time that cannot be read",
+    "bad_number": "a number that cannot be read, or a fraction where a count is due",
+    "timestamp_out_of_range": "before min_year or further in the future than max_future_s",
+    "unknown_state": "a state that is none of running/idle/setup/down/planned_down",
+    "end_before_start": "an interval whose end is not after its start",
+    "negative_count": "a count or quantity below zero",
+    "bad_value": "a value outside its domain (cycle time <= 0, LSL > USL, a lot consuming itself)",
+    "unknown_timezone": "a time zone that is not an IANA name",
+    "broken_row": "a line that does not split into the header's columns",
+    "overlap": "a state interval overlapping another of the same machine",
+    "conflict": "same key as a stored (or earlier) record, different values",
+}
 
 TS_WITH_OFFSET = r"\d:\d\d.*([Zz]|[+-]\d\d(:?\d\d)?)$"
 
