@@ -10,7 +10,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from smartfactory.kpi.engine import BUCKETS, TIME_BUCKETS, KpiQuery, compute
+from smartfactory.kpi.engine import (
+    BUCKETS,
+    TIME_BUCKETS,
+    KpiQuery,
+    compute,
+    set_shift_calendar,
+)
 from smartfactory.store.db import Store
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -139,7 +145,9 @@ def test_dst_days_have_23_or_25_hours(mem, day, hours):
 
 # -- properties ------------------------------------------------------------------------------
 
-T0 = datetime(2025, 3, 1, tzinfo=UTC)
+# ranges start around here and run up to 11 days: across Europe/Berlin's DST change (30 March)
+T0 = datetime(2025, 3, 25, tzinfo=UTC)
+ZONES = st.sampled_from(["Asia/Seoul", "Europe/Berlin"])  # fixed offset, and one with DST
 MACHINES = [("acme", "p1", "a", "L1", "M1"), ("acme", "p1", "a", "L1", "M2"),
             ("acme", "p1", "b", "L2", "M3")]
 STATES = ["running", "idle", "setup", "down", "planned_down"]
@@ -163,10 +171,13 @@ def ledgers(draw: st.DrawFn) -> tuple[list, list]:
     return states, counts
 
 
-def _load(states: list, counts: list) -> Store:
+def _load(states: list, counts: list, tz: str = "Asia/Seoul") -> Store:
     s = Store(":memory:")
-    put(s, equipment=MACHINES, states=states, counts=counts,
+    put(s, equipment=MACHINES, states=states, counts=counts, tz=tz,
         products=[("P1", 12.5, None), ("P2", 40.0, None), ("P2", 35.0, "M3")])
+    if tz != "Asia/Seoul":  # a calendar of its own, with a night shift across midnight
+        set_shift_calendar(s, "acme", "p1", [("A", "06:00", "14:00"), ("B", "14:00", "22:00"),
+                                             ("N", "22:00", "06:00")])
     return s
 
 
@@ -178,10 +189,13 @@ RANGE = st.tuples(st.integers(0, 5 * 86400), st.integers(1, 6 * 86400))
 FAST = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 
 
+GRAIN = st.sampled_from(["hour", "shift", "day", "week", "month"])
+
+
 @FAST
-@given(ledgers(), RANGE, st.sampled_from(["hour", "day", "week", "month"]))
-def test_states_plus_no_data_equal_the_period_in_every_bucket(ledger, rng, grain):
-    s = _load(*ledger)
+@given(ledgers(), RANGE, GRAIN, ZONES)
+def test_states_plus_no_data_equal_the_period_in_every_bucket(ledger, rng, grain, tz):
+    s = _load(*ledger, tz=tz)
     lo = T0 + timedelta(seconds=rng[0])
     hi = lo + timedelta(seconds=rng[1])
     t = compute(s, KpiQuery(by=("machine",), grain=grain, start=lo, end=hi))
@@ -194,9 +208,9 @@ def test_states_plus_no_data_equal_the_period_in_every_bucket(ledger, rng, grain
 
 
 @FAST
-@given(ledgers(), RANGE, st.sampled_from(["hour", "day", "week", "month"]))
-def test_buckets_add_up_to_the_whole_range(ledger, rng, grain):
-    s = _load(*ledger)
+@given(ledgers(), RANGE, GRAIN, ZONES)
+def test_buckets_add_up_to_the_whole_range(ledger, rng, grain, tz):
+    s = _load(*ledger, tz=tz)
     lo = T0 + timedelta(seconds=rng[0])
     hi = lo + timedelta(seconds=rng[1])
     whole = _sums(compute(s, KpiQuery(by=("machine",), start=lo, end=hi)))
@@ -205,9 +219,9 @@ def test_buckets_add_up_to_the_whole_range(ledger, rng, grain):
 
 
 @FAST
-@given(ledgers(), RANGE, st.floats(0.01, 0.99))
-def test_splitting_the_period_and_summing_equals_the_whole(ledger, rng, frac):
-    s = _load(*ledger)
+@given(ledgers(), RANGE, st.floats(0.01, 0.99), ZONES)
+def test_splitting_the_period_and_summing_equals_the_whole(ledger, rng, frac, tz):
+    s = _load(*ledger, tz=tz)
     lo = T0 + timedelta(seconds=rng[0])
     hi = lo + timedelta(seconds=rng[1])
     mid = lo + timedelta(microseconds=int((hi - lo) / timedelta(microseconds=1) * frac))
@@ -232,6 +246,28 @@ def test_rollups_equal_the_sum_of_their_machines(ledger):
             # the ratio is of the summed buckets, never the mean of machine ratios
             if row["pbt_s"]:
                 assert row["availability"] == pytest.approx(row["apt_s"] / row["pbt_s"])
+
+
+def test_shifts_cross_midnight_and_gaps_are_off(mem):
+    put(mem, equipment=[("acme", "p1", "a", "L1", "M1")],
+        states=[("M1", local(3, 0), local(5, 0), "running")],
+        counts=[("M1", local(4, 2), "P1", 10, 0, 0)], products=[("P1", 1.0, None)])
+    set_shift_calendar(mem, "acme", "p1", [("A", "08:00", "16:00"), ("N", "22:00", "06:00")])
+    rows = compute(mem, KpiQuery(by=("machine",), grain="shift", start=local(3, 8),
+                                 end=local(4, 8))).to_pylist()
+    got = [(r["day"].isoformat(), r["shift"], r["period_s"] / 3600, r["pq"]) for r in rows]
+    assert got == [
+        ("2025-03-03", "A", 8, 0),
+        ("2025-03-03", "N", 8, 10),  # 02:00 on the 4th belongs to the night shift of the 3rd
+        ("2025-03-03", "off", 8, 0),  # 16:00–22:00 and 06:00–08:00
+    ]
+
+
+def test_a_bad_shift_calendar_is_refused(mem):
+    from smartfactory.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="overlaps"):
+        set_shift_calendar(mem, "acme", "p1", [("A", "06:00", "15:00"), ("B", "14:00", "22:00")])
 
 
 def test_time_buckets_are_the_documented_ones():

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 import pyarrow as pa
@@ -42,11 +42,21 @@ import pyarrow as pa
 from ..errors import ConfigError
 from ..store.db import Store
 from ..store.schema import q
+from .calendar import (
+    DAY,
+    DEFAULT_SHIFTS,
+    HOUR,
+    WEEK,
+    ShiftLayout,
+    bucket_table,
+    key_sql,
+    offset_if_fixed,
+)
 
 logger = logging.getLogger(__name__)
 
-Grain = Literal["hour", "day", "week", "month", "range"]
-GRAINS: tuple[str, ...] = ("hour", "day", "week", "month", "range")
+Grain = Literal["hour", "shift", "day", "week", "month", "range"]
+GRAINS: tuple[str, ...] = ("hour", "shift", "day", "week", "month", "range")
 LEVELS: tuple[str, ...] = ("enterprise", "site", "area", "line", "machine")
 
 TIME_BUCKETS = (
@@ -117,7 +127,10 @@ class KpiQuery:
         return cls(by=levels, grain=grains[0] if grains else "range", **kw)  # type: ignore[arg-type]
 
 
-def _range(store: Store, qy: KpiQuery, machines_sql: str) -> tuple[datetime, datetime] | None:
+def resolve_range(
+    store: Store, qy: KpiQuery, machines_sql: str
+) -> tuple[datetime, datetime] | None:
+    """The query's range; missing ends come from the data (None when there is none)."""
     if qy.start is not None and qy.end is not None:
         return qy.start, qy.end
     row = store.con.execute(
@@ -135,62 +148,137 @@ def _range(store: Store, qy: KpiQuery, machines_sql: str) -> tuple[datetime, dat
     return qy.start or min(lows), qy.end or max(highs)
 
 
-def buckets_sql(qy: KpiQuery, machines_sql: str) -> str:
-    """The machine × bucket query. Parameters: $lo, $hi (TIMESTAMPTZ), $minor_us (BIGINT)."""
-    g = qy.grain
-    if g == "range":
-        bucket = "NULL::TIMESTAMP"
-        b_start, b_end = "$lo", "$hi"
-        buckets = "SELECT m.*, NULL::TIMESTAMP AS b FROM m"
-        single = "true"
-        multi_b = "NULL::TIMESTAMP"
-        piece_start, piece_end = "s", "e"
-    else:
-        step = _STEP[g]
-        trunc = "week" if g == "week" else g
+def machines_filter(qy: KpiQuery) -> str:
+    """SQL list (or subquery) of the machines a query covers."""
+    if qy.machines:
+        return ", ".join("'" + m.replace("'", "''") + "'" for m in qy.machines)
+    return "SELECT machine FROM equipment"
 
-        def bucket_of(ts: str) -> str:
-            return f"date_trunc('{trunc}', timezone(tz, {ts}))"
 
-        bucket = bucket_of("s")
-        b_start = "greatest($lo, timezone(tz, b))"
-        b_end = f"least($hi, timezone(tz, b + {step}))"
-        buckets = (
-            "SELECT m.*, unnest(generate_series("
-            f"{bucket_of('$lo')}, {bucket_of('$hi - INTERVAL 1 MICROSECOND')}, {step})) AS b "
-            "FROM m"
-        )
-        single = f"{bucket_of('s')} = {bucket_of('e - INTERVAL 1 MICROSECOND')}"
-        multi_b = (
-            f"unnest(generate_series({bucket_of('s')}, "
-            f"{bucket_of('e - INTERVAL 1 MICROSECOND')}, {step}))"
-        )
-        piece_start, piece_end = "timezone(tz, b)", f"timezone(tz, b + {step})"
-    count_bucket = (
-        "NULL::TIMESTAMP"
-        if g == "range"
-        else bucket.replace("timezone(tz, s)", "timezone(tz, c.ts - INTERVAL 1 MICROSECOND)")
+def _local(x: str) -> str:
+    """SQL: UTC microseconds → local microseconds (a constant offset where the zone has one
+    over the whole range; the time-zone database only where it does not, e.g. across DST)."""
+    return (
+        f"CASE WHEN off_us IS NOT NULL THEN {x} + off_us "
+        f"ELSE epoch_us(timezone(tz, make_timestamp({x})::TIMESTAMPTZ)) END"
     )
+
+
+def _prepare(store: Store, qy: KpiQuery, machines_sql: str, lo: datetime, hi: datetime) -> str:
+    """Register the sites and buckets of the query; return the SQL for a bucket key of a
+    local-microseconds expression (``{x}`` stands for the expression)."""
+    sites = store.rows(
+        "SELECT s.enterprise, s.site, s.timezone FROM sites s WHERE EXISTS (SELECT 1 FROM "
+        "equipment e WHERE e.enterprise = s.enterprise AND e.site = s.site "
+        f"AND e.machine IN ({machines_sql})) ORDER BY 1, 2"
+    )
+    layouts: list[ShiftLayout] = []
+    site_rows: dict[str, list[object]] = {
+        k: [] for k in ("site_key", "enterprise", "site", "tz", "off_us", "layout_id")
+    }
+    bucket_sites: list[tuple[str, str, ShiftLayout | None]] = []
+    for r in sites:
+        layout = None
+        if qy.grain == "shift":
+            layout = ShiftLayout.from_shifts(shift_calendar(store, r["enterprise"], r["site"]))
+            if layout not in layouts:
+                layouts.append(layout)
+        key = f"{r['enterprise']}\x1f{r['site']}"
+        row = (
+            key,
+            r["enterprise"],
+            r["site"],
+            r["timezone"],
+            offset_if_fixed(r["timezone"], lo, hi),
+            layouts.index(layout) if layout else 0,
+        )
+        for k, v in zip(site_rows, row, strict=True):
+            site_rows[k].append(v)
+        bucket_sites.append((key, r["timezone"], layout))
+    store.con.register(
+        "_kpi_sites",
+        pa.table(
+            {
+                **{
+                    k: pa.array(site_rows[k], pa.string())
+                    for k in ("site_key", "enterprise", "site", "tz")
+                },
+                "off_us": pa.array(site_rows["off_us"], pa.int64()),
+                "layout_id": pa.array(site_rows["layout_id"], pa.int32()),
+            }
+        ),
+    )
+    store.con.register("_kpi_buckets", bucket_table(bucket_sites, qy.grain, lo, hi))
+    segs = [(i, lay.day_start + off) for i, lay in enumerate(layouts) for off, _ in lay.segments]
+    store.con.register(
+        "_kpi_segments",
+        pa.table(
+            {
+                "layout_id": pa.array([a for a, _ in segs], pa.int32()),
+                "seg_abs": pa.array([b for _, b in segs], pa.int64()),
+            }
+        ),
+    )
+    if qy.grain == "shift":
+        whens = " ".join(f"WHEN {i} THEN {lay.key_sql('{x}')}" for i, lay in enumerate(layouts))
+        return f"(CASE layout_id {whens} END)"
+    return key_sql(qy.grain, "{x}")
+
+
+def _candidates(grain: str) -> str:
+    """SQL: the bucket keys an interval spanning buckets kb..ke may touch (filtered later)."""
+    if grain in ("hour", "day", "week"):
+        step = {"hour": HOUR, "day": DAY, "week": WEEK}[grain]
+        return f"unnest(generate_series(kb, ke, {step}))"
+    if grain == "month":
+        return (
+            "unnest(list_transform(generate_series(make_timestamp(kb), make_timestamp(ke), "
+            "INTERVAL 1 MONTH), lambda t: epoch_us(t)))"
+        )
+    return "kb"  # the whole range is one bucket; shifts join the segment table instead
+
+
+def buckets_sql(qy: KpiQuery, machines_sql: str, key: str) -> str:
+    """Machine × bucket rows of time (µs) and counts. Parameters $lo_us, $hi_us, $minor_us."""
+    k_s = key.replace("{x}", _local("s"))
+    k_e = key.replace("{x}", _local("(e - 1)"))
+    k_c = key.replace("{x}", _local("(epoch_us(c.ts) - 1)"))
+    if qy.grain == "shift":
+        exploded = f"""
+            SELECT l.*, t.d * {DAY} + g.seg_abs AS b
+            FROM loc l
+            CROSS JOIN unnest(generate_series(({_local("l.s")} // {DAY}) - 1,
+                                              {_local("l.e")} // {DAY}, 1)) AS t(d)
+            JOIN _kpi_segments g ON g.layout_id = l.layout_id
+            WHERE l.kb <> l.ke"""
+    else:
+        exploded = f"SELECT *, {_candidates(qy.grain)} AS b FROM loc WHERE kb <> ke"
     return f"""
     WITH m AS (
-        SELECT e.enterprise, e.site, e.area, e.line, e.machine, s.timezone AS tz
-        FROM equipment e JOIN sites s USING (enterprise, site)
+        SELECT e.enterprise, e.site, e.area, e.line, e.machine,
+               x.site_key, x.tz, x.off_us, x.layout_id
+        FROM equipment e JOIN _kpi_sites x ON x.enterprise = e.enterprise AND x.site = e.site
         WHERE e.machine IN ({machines_sql})
     ), iv AS (
-        SELECT st.machine, st.state, m.tz,
-               greatest(st."start", $lo) AS s, least(st."end", $hi) AS e,
+        SELECT st.machine, st.state, m.site_key, m.tz, m.off_us, m.layout_id,
+               greatest(epoch_us(st."start"), $lo_us) AS s,
+               least(epoch_us(st."end"), $hi_us) AS e,
                epoch_us(st."end") - epoch_us(st."start") AS full_us,
-               st."start" >= $lo AS starts_here
+               epoch_us(st."start") >= $lo_us AS starts_here
         FROM states st JOIN m USING (machine)
-        WHERE st."end" > $lo AND st."start" < $hi
+        WHERE st."end" > make_timestamp($lo_us)::TIMESTAMPTZ
+          AND st."start" < make_timestamp($hi_us)::TIMESTAMPTZ
+    ), loc AS (
+        SELECT *, {k_s} AS kb, {"kb" if qy.grain == "range" else k_e} AS ke FROM iv
     ), pieces AS (
-        SELECT machine, state, full_us, starts_here, {bucket} AS b,
-               epoch_us(e) - epoch_us(s) AS us
-        FROM iv WHERE {single}
+        SELECT machine, site_key, state, full_us, starts_here, kb AS b, e - s AS us
+        FROM loc WHERE kb = ke
         UNION ALL
-        SELECT machine, state, full_us, starts_here AND b = {bucket} AS starts_here, b,
-               epoch_us(least(e, {piece_end})) - epoch_us(greatest(s, {piece_start})) AS us
-        FROM (SELECT *, {multi_b} AS b FROM iv WHERE NOT ({single}))
+        SELECT x.machine, x.site_key, x.state, x.full_us, x.starts_here AND x.b = x.kb, x.b,
+               least(x.e, bt.b_hi_us) - greatest(x.s, bt.b_lo_us) AS us
+        FROM ({exploded}) x
+        JOIN _kpi_buckets bt ON bt.site_key = x.site_key AND bt.b = x.b
+        WHERE least(x.e, bt.b_hi_us) > greatest(x.s, bt.b_lo_us)
     ), tb AS (
         SELECT machine, b,
           sum(us) FILTER (WHERE state = 'planned_down') AS planned_down_us,
@@ -206,7 +294,7 @@ def buckets_sql(qy: KpiQuery, machines_sql: str) -> str:
             AS minor_stops
         FROM pieces GROUP BY machine, b
     ), cb AS (
-        SELECT c.machine, {count_bucket} AS b,
+        SELECT c.machine, {k_c} AS b,
           sum(c.good + c.scrap + c.rework) AS pq, sum(c.good) AS gq, sum(c.scrap) AS sq,
           sum(c.rework) AS rq,
           sum((c.good + c.scrap + c.rework) * coalesce(pm.ideal_cycle_s, pg.ideal_cycle_s))
@@ -216,13 +304,15 @@ def buckets_sql(qy: KpiQuery, machines_sql: str) -> str:
         FROM counts c JOIN m USING (machine)
         LEFT JOIN products pm ON pm.product = c.product AND pm.machine = c.machine
         LEFT JOIN products pg ON pg.product = c.product AND pg.machine IS NULL
-        WHERE c.ts > $lo AND c.ts <= $hi
+        WHERE c.ts > make_timestamp($lo_us)::TIMESTAMPTZ
+          AND c.ts <= make_timestamp($hi_us)::TIMESTAMPTZ
         GROUP BY ALL
     ), bk AS (
-        SELECT *, epoch_us({b_end}) - epoch_us({b_start}) AS period_us FROM ({buckets})
+        SELECT m.enterprise, m.site, m.area, m.line, m.machine, bt.b, bt.shift, bt.shift_day,
+               bt.b_hi_us - bt.b_lo_us AS period_us
+        FROM m JOIN _kpi_buckets bt USING (site_key)
     )
-    SELECT bk.enterprise, bk.site, bk.area, bk.line, bk.machine, bk.b AS bucket,
-      bk.period_us,
+    SELECT bk.*,
       coalesce(tb.planned_down_us, 0) AS planned_down_us,
       coalesce(tb.apt_us, 0) AS apt_us, coalesce(tb.asut_us, 0) AS asut_us,
       coalesce(tb.adet_us, 0) AS adet_us, coalesce(tb.adot_us, 0) AS adot_us,
@@ -233,64 +323,98 @@ def buckets_sql(qy: KpiQuery, machines_sql: str) -> str:
       coalesce(tb.failures, 0) AS failures, coalesce(tb.failure_us, 0) AS failure_us,
       coalesce(tb.minor_stops, 0) AS minor_stops
     FROM bk
-    LEFT JOIN tb ON tb.machine = bk.machine AND tb.b IS NOT DISTINCT FROM bk.b
-    LEFT JOIN cb ON cb.machine = bk.machine AND cb.b IS NOT DISTINCT FROM bk.b
-    WHERE bk.period_us > 0
+    LEFT JOIN tb ON tb.machine = bk.machine AND tb.b = bk.b
+    LEFT JOIN cb ON cb.machine = bk.machine AND cb.b = bk.b
     """
+
+
+#: how each grain's bucket is labelled in the output (local time)
+_LABELS = {
+    "hour": ["make_timestamp(b) AS hour"],
+    "day": ["CAST(make_timestamp(b) AS DATE) AS day"],
+    "week": ["CAST(make_timestamp(b) AS DATE) AS week"],
+    "month": ["CAST(make_timestamp(b) AS DATE) AS month"],
+    "shift": ["shift_day AS day", "shift AS shift"],
+    "range": [],
+}
 
 
 def compute(store: Store, qy: KpiQuery) -> pa.Table:
     """Buckets and KPIs grouped by ``qy.by`` × ``qy.grain``, as an Arrow table.
 
     Columns: the grouping levels, the time bucket (``hour``/``day``/``week``/``month`` in local
-    time, absent for the whole range), then :data:`BUCKETS` (seconds and counts), then
-    :data:`RATIOS` (0–1, seconds for MTBF/MTTR; NULL where the denominator is 0), then
-    ``effectiveness_above_1`` which flags a wrong ideal cycle time instead of hiding it.
+    time, or ``day`` and ``shift``; absent for the whole range), then :data:`BUCKETS` (seconds
+    and counts), then :data:`RATIOS` (0–1, seconds for MTBF/MTTR; NULL where the denominator
+    is 0), then ``effectiveness_above_1`` which flags a wrong ideal cycle time instead of hiding
+    it.
     """
-    if qy.machines:
-        placeholders = ", ".join("'" + m.replace("'", "''") + "'" for m in qy.machines)
-        machines_sql = placeholders
-    else:
-        machines_sql = "SELECT machine FROM equipment"
-    rng = _range(store, qy, machines_sql)
-    dims = list(qy.by) + ([] if qy.grain == "range" else [qy.grain])
+    machines_sql = machines_filter(qy)
+    rng = resolve_range(store, qy, machines_sql)
+    labels = [lab.rsplit(" AS ", 1)[1] for lab in _LABELS[qy.grain]]
+    dims = [*qy.by, *labels]
     if rng is None:
         return pa.table({c: pa.array([], pa.float64()) for c in [*dims, *BUCKETS, *RATIOS]})
     lo, hi = rng
     if hi <= lo:
         raise ConfigError(f"the range ends ({hi}) before it starts ({lo})")
-    inner = buckets_sql(qy, machines_sql)
-    time_col = (
-        []
-        if qy.grain == "range"
-        else [
-            f"CAST(bucket AS DATE) AS {q(qy.grain)}"
-            if qy.grain in ("day", "week", "month")
-            else f"bucket AS {q(qy.grain)}"
-        ]
+    key = _prepare(store, qy, machines_sql, lo, hi)
+    try:
+        inner = buckets_sql(qy, machines_sql, key)
+        select_dims = ", ".join([*(q(b) for b in qy.by), *_LABELS[qy.grain]])
+        group = ", ".join([*(q(b) for b in qy.by), *labels])
+        sums = ",\n".join(
+            [f"sum({c[:-2]}_us) / {_US}.0 AS {c}" for c in TIME_BUCKETS if c != "pbt_s"]
+            + [f"(sum(period_us) - sum(planned_down_us) - sum(no_data_us)) / {_US}.0 AS pbt_s"]
+            + [f"sum({c})::DOUBLE AS {c}" for c in COUNT_BUCKETS]
+            + [
+                "sum(failures)::BIGINT AS failures",
+                f"sum(failure_us) / {_US}.0 AS failure_s",
+                "sum(minor_stops)::BIGINT AS minor_stops",
+            ]
+        )
+        ratios = ",\n".join(f"{expr} AS {name}" for name, expr in RATIOS.items())
+        ordered = ", ".join(q(c) for c in [*dims, *BUCKETS])
+        sql = f"""
+        WITH x AS ({inner}),
+        g AS (
+            SELECT {select_dims + ", " if select_dims else ""}{sums}
+            FROM x {"GROUP BY " + group if group else ""}
+        )
+        SELECT {ordered}, {ratios}, (ideal_s / nullif(apt_s, 0)) > 1 AS effectiveness_above_1
+        FROM g {"ORDER BY " + ", ".join(q(d) for d in dims) if dims else ""}
+        """
+        lo_us = int((lo - _EPOCH) / timedelta(microseconds=1))
+        hi_us = int((hi - _EPOCH) / timedelta(microseconds=1))
+        params = {"lo_us": lo_us, "hi_us": hi_us, "minor_us": int(qy.minor_stop_s * _US)}
+        return store.con.sql(sql, params=params).to_arrow_table()
+    finally:
+        for name in ("_kpi_sites", "_kpi_buckets", "_kpi_segments"):
+            store.con.unregister(name)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def shift_calendar(store: Store, enterprise: str, site: str) -> tuple[tuple[str, str, str], ...]:
+    """The site's shifts as (name, start HH:MM, end HH:MM); the default when it has none."""
+    rows = store.rows(
+        "SELECT shift, start_time, end_time FROM shifts WHERE enterprise = ? AND site = ? "
+        "ORDER BY start_time",
+        [enterprise, site],
     )
-    select_dims = ", ".join([*(q(b) for b in qy.by), *time_col])
-    group = ", ".join([*(q(b) for b in qy.by), *([] if qy.grain == "range" else ["bucket"])])
-    sums = ",\n".join(
-        [f"sum({c[:-2]}_us) / {_US}.0 AS {c}" for c in TIME_BUCKETS if c != "pbt_s"]
-        + [f"(sum(period_us) - sum(planned_down_us) - sum(no_data_us)) / {_US}.0 AS pbt_s"]
-        + [f"sum({c})::DOUBLE AS {c}" for c in COUNT_BUCKETS]
-        + [
-            "sum(failures)::BIGINT AS failures",
-            f"sum(failure_us) / {_US}.0 AS failure_s",
-            "sum(minor_stops)::BIGINT AS minor_stops",
-        ]
-    )
-    ratios = ",\n".join(f"{expr} AS {name}" for name, expr in RATIOS.items())
-    ordered = ", ".join([*dims, *BUCKETS])
-    sql = f"""
-    WITH x AS ({inner}),
-    g AS (
-        SELECT {select_dims + ", " if select_dims else ""}{sums}
-        FROM x {"GROUP BY " + group if group else ""}
-    )
-    SELECT {ordered}, {ratios}, (ideal_s / nullif(apt_s, 0)) > 1 AS effectiveness_above_1
-    FROM g {"ORDER BY " + ", ".join(dims) if dims else ""}
-    """
-    params = {"lo": lo, "hi": hi, "minor_us": int(qy.minor_stop_s * _US)}
-    return store.con.sql(sql, params=params).to_arrow_table()
+    return tuple((r["shift"], r["start_time"], r["end_time"]) for r in rows) or DEFAULT_SHIFTS
+
+
+def set_shift_calendar(
+    store: Store, enterprise: str, site: str, shifts: list[tuple[str, str, str]]
+) -> None:
+    """Replace a site's shift calendar (validated: shifts may not overlap)."""
+    ShiftLayout.from_shifts(tuple(shifts))
+    with store.transaction():
+        store.con.execute(
+            "DELETE FROM shifts WHERE enterprise = ? AND site = ?", [enterprise, site]
+        )
+        for name, a, b in shifts:
+            store.con.execute(
+                "INSERT INTO shifts VALUES (?, ?, ?, ?, ?)", [enterprise, site, name, a, b]
+            )

@@ -57,8 +57,18 @@ def _v1() -> list[str]:
     return stmts
 
 
+def _v2() -> list[str]:
+    """Shift calendars per site (local start and end times, HH:MM; may cross midnight)."""
+    return [
+        """CREATE TABLE IF NOT EXISTS shifts (
+            enterprise VARCHAR NOT NULL, site VARCHAR NOT NULL, shift VARCHAR NOT NULL,
+            start_time VARCHAR NOT NULL, end_time VARCHAR NOT NULL,
+            PRIMARY KEY (enterprise, site, shift))"""
+    ]
+
+
 #: Migrations in order; index + 1 is the schema version a migration brings the file to.
-MIGRATIONS: list[Callable[[], list[str]]] = [_v1]
+MIGRATIONS: list[Callable[[], list[str]]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
