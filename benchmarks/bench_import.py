@@ -88,10 +88,14 @@ def main() -> None:
         m_again = statistics.median(again)
         print(f"import {args.rows:,}-row states CSV, median of {args.runs} runs")
         print(f"  smartfactory import : {m_ours:6.2f} s  {args.rows / m_ours:>12,.0f} rows/s")
-        print(f"  same file again     : {m_again:6.2f} s  {args.rows / m_again:>12,.0f} rows/s"
-              "  (all duplicates, nothing stored)")
-        print(f"  duckdb read_csv     : {m_base:6.2f} s  {args.rows / m_base:>12,.0f} rows/s"
-              "  (no validation; baseline)")
+        print(
+            f"  same file again     : {m_again:6.2f} s  {args.rows / m_again:>12,.0f} rows/s"
+            "  (all duplicates, nothing stored)"
+        )
+        print(
+            f"  duckdb read_csv     : {m_base:6.2f} s  {args.rows / m_base:>12,.0f} rows/s"
+            "  (no validation; baseline)"
+        )
         print(f"  ratio (ours / baseline time): {m_ours / m_base:.1f}x")
         print(f"  target 200,000 rows/s: {'PASS' if args.rows / m_ours >= 200_000 else 'FAIL'}")
 

@@ -29,12 +29,21 @@ def run(*args: str) -> tuple[int, str]:
 
 def test_import_then_status_json(tmp_path: Path, write):
     db = str(tmp_path / "f.duckdb")
-    code, out = run("import", str(write("s.csv", STATES)), str(write("c.csv", COUNTS)),
-                    "--db", db, "--format", "json")
+    code, out = run(
+        "import",
+        str(write("s.csv", STATES)),
+        str(write("c.csv", COUNTS)),
+        "--db",
+        db,
+        "--format",
+        "json",
+    )
     assert code == 0, out
     reports = json.loads(out)
     assert [(r["kind"], r["accepted"], r["rejected"]) for r in reports] == [
-        ("states", 3, 1), ("counts", 1, 0)]
+        ("states", 3, 1),
+        ("counts", 1, 0),
+    ]
     code, out = run("status", "--db", db, "--format", "json")
     st = json.loads(out)
     assert st["records"]["states"] == 3 and st["records"]["counts"] == 1
@@ -61,7 +70,7 @@ def test_kpi_csv_columns(tmp_path: Path, write):
     rows = list(csv.DictReader(io.StringIO(out)))
     header = list(rows[0])
     assert header[:2] == ["machine", "day"]
-    assert header[2:2 + len(BUCKETS)] == list(BUCKETS)
+    assert header[2 : 2 + len(BUCKETS)] == list(BUCKETS)
     assert set(RATIOS) <= set(header)
     assert [r["machine"] for r in rows] == ["M1", "M2"]
     assert float(rows[1]["apt_s"]) == 4 * 3600

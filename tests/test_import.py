@@ -19,8 +19,10 @@ STATES_HEADER = "machine,start,end,state,reason\n"
 
 
 def dead(store: Store) -> list[tuple[int, str]]:
-    return [(r["line"], r["reason"]) for r in store.rows(
-        "SELECT line, reason FROM dead_letters ORDER BY line")]
+    return [
+        (r["line"], r["reason"])
+        for r in store.rows("SELECT line, reason FROM dead_letters ORDER BY line")
+    ]
 
 
 def test_good_states_are_stored_in_utc_from_the_site_zone(store, write, load):
@@ -86,7 +88,7 @@ def test_counts_negative_fraction_and_blank_scrap(store, write, load):
         "M1,2025-03-03T09:00:00,P1,100,2,1,O1,L1\n"
         "M1,2025-03-03T10:00:00,P1,-5,0,0,O1,L1\n"
         "M1,2025-03-03T11:00:00,P1,7.5,0,0,O1,L1\n"
-        "M1,2025-03-03T12:00:00,P1,\"1,200\",,,O1,L1\n"
+        'M1,2025-03-03T12:00:00,P1,"1,200",,,O1,L1\n'
         "M1,2025-03-03T13:00:00,P1,ten,0,0,O1,L1\n",
     )
     rep = load(path)

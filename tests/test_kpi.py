@@ -27,8 +27,10 @@ def put(store: Store, *, equipment, states, counts=(), products=(), tz="Asia/Seo
     """Write records straight into the tables (the engine is under test, not the importer)."""
     con = store.con
     for ent, site, area, line, machine in equipment:
-        con.execute("INSERT INTO equipment (enterprise, site, area, line, machine) "
-                    "VALUES (?, ?, ?, ?, ?)", [ent, site, area, line, machine])
+        con.execute(
+            "INSERT INTO equipment (enterprise, site, area, line, machine) VALUES (?, ?, ?, ?, ?)",
+            [ent, site, area, line, machine],
+        )
         con.execute("INSERT OR REPLACE INTO sites VALUES (?, ?, ?)", [ent, site, tz])
     if states:
         m, s, e, stt = zip(*states, strict=True)
@@ -36,11 +38,16 @@ def put(store: Store, *, equipment, states, counts=(), products=(), tz="Asia/Seo
         con.execute('INSERT INTO states (machine, "start", "end", state) SELECT * FROM _st')
         con.unregister("_st")
     for machine, ts, product, good, scrap, rework in counts:
-        con.execute("INSERT INTO counts (machine, ts, product, good, scrap, rework) "
-                    "VALUES (?, ?, ?, ?, ?, ?)", [machine, ts, product, good, scrap, rework])
+        con.execute(
+            "INSERT INTO counts (machine, ts, product, good, scrap, rework) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [machine, ts, product, good, scrap, rework],
+        )
     for product, ideal, machine in products:
-        con.execute("INSERT INTO products (product, ideal_cycle_s, machine) VALUES (?, ?, ?)",
-                    [product, ideal, machine])
+        con.execute(
+            "INSERT INTO products (product, ideal_cycle_s, machine) VALUES (?, ?, ?)",
+            [product, ideal, machine],
+        )
 
 
 def local(day: int, hour: int, minute: int = 0) -> datetime:
@@ -80,9 +87,21 @@ def test_worked_example(mem):
     assert row["day"].isoformat() == "2025-03-03"
     apt = 2 * 3600 + 29 * 60 + 4 * 3600
     expect = {
-        "period_s": 86400, "planned_down_s": 15 * 3600, "pbt_s": 9 * 3600, "apt_s": apt,
-        "asut_s": 1800, "adet_s": 3660, "adot_s": 3600, "no_data_s": 0, "pq": 630, "gq": 600,
-        "sq": 10, "rq": 20, "ideal_s": 630 * 30, "failures": 1, "failure_s": 3600,
+        "period_s": 86400,
+        "planned_down_s": 15 * 3600,
+        "pbt_s": 9 * 3600,
+        "apt_s": apt,
+        "asut_s": 1800,
+        "adet_s": 3660,
+        "adot_s": 3600,
+        "no_data_s": 0,
+        "pq": 630,
+        "gq": 600,
+        "sq": 10,
+        "rq": 20,
+        "ideal_s": 630 * 30,
+        "failures": 1,
+        "failure_s": 3600,
         "minor_stops": 1,
     }
     assert {k: row[k] for k in expect} == expect
@@ -100,8 +119,10 @@ def test_zero_denominators_are_empty_and_a_wrong_cycle_time_is_flagged(mem):
     put(
         mem,
         equipment=[("acme", "p1", "a", "L1", "M1"), ("acme", "p1", "a", "L1", "M2")],
-        states=[("M1", local(3, 8), local(3, 9), "planned_down"),
-                ("M2", local(3, 8), local(3, 9), "running")],
+        states=[
+            ("M1", local(3, 8), local(3, 9), "planned_down"),
+            ("M2", local(3, 8), local(3, 9), "running"),
+        ],
         counts=[("M2", local(3, 9), "P1", 100, 0, 0)],
         products=[("P1", 60.0, None)],  # 100 units × 60 s in one hour: impossible
     )
@@ -115,10 +136,15 @@ def test_machine_specific_ideal_cycle_time_wins(mem):
     put(
         mem,
         equipment=[("acme", "p1", "a", "L1", "M1"), ("acme", "p1", "a", "L1", "M2")],
-        states=[("M1", local(3, 8), local(3, 9), "running"),
-                ("M2", local(3, 8), local(3, 9), "running")],
-        counts=[("M1", local(3, 9), "P1", 10, 0, 0), ("M2", local(3, 9), "P1", 10, 0, 0),
-                ("M2", local(3, 9), "P9", 5, 0, 0)],
+        states=[
+            ("M1", local(3, 8), local(3, 9), "running"),
+            ("M2", local(3, 8), local(3, 9), "running"),
+        ],
+        counts=[
+            ("M1", local(3, 9), "P1", 10, 0, 0),
+            ("M2", local(3, 9), "P1", 10, 0, 0),
+            ("M2", local(3, 9), "P9", 5, 0, 0),
+        ],
         products=[("P1", 60.0, None), ("P1", 30.0, "M2")],
     )
     rows = {r["machine"]: r for r in compute(mem, KpiQuery(by=("machine",))).to_pylist()}
@@ -148,8 +174,11 @@ def test_dst_days_have_23_or_25_hours(mem, day, hours):
 # ranges start around here and run up to 11 days: across Europe/Berlin's DST change (30 March)
 T0 = datetime(2025, 3, 25, tzinfo=UTC)
 ZONES = st.sampled_from(["Asia/Seoul", "Europe/Berlin"])  # fixed offset, and one with DST
-MACHINES = [("acme", "p1", "a", "L1", "M1"), ("acme", "p1", "a", "L1", "M2"),
-            ("acme", "p1", "b", "L2", "M3")]
+MACHINES = [
+    ("acme", "p1", "a", "L1", "M1"),
+    ("acme", "p1", "a", "L1", "M2"),
+    ("acme", "p1", "b", "L2", "M3"),
+]
 STATES = ["running", "idle", "setup", "down", "planned_down"]
 
 
@@ -165,19 +194,36 @@ def ledgers(draw: st.DrawFn) -> tuple[list, list]:
             t = start + timedelta(seconds=length)
             states.append((m, start, t, draw(st.sampled_from(STATES))))
             if draw(st.booleans()):
-                counts.append((m, t, draw(st.sampled_from(["P1", "P2"])),
-                               draw(st.integers(0, 500)), draw(st.integers(0, 20)),
-                               draw(st.integers(0, 5))))
+                counts.append(
+                    (
+                        m,
+                        t,
+                        draw(st.sampled_from(["P1", "P2"])),
+                        draw(st.integers(0, 500)),
+                        draw(st.integers(0, 20)),
+                        draw(st.integers(0, 5)),
+                    )
+                )
     return states, counts
 
 
 def _load(states: list, counts: list, tz: str = "Asia/Seoul") -> Store:
     s = Store(":memory:")
-    put(s, equipment=MACHINES, states=states, counts=counts, tz=tz,
-        products=[("P1", 12.5, None), ("P2", 40.0, None), ("P2", 35.0, "M3")])
+    put(
+        s,
+        equipment=MACHINES,
+        states=states,
+        counts=counts,
+        tz=tz,
+        products=[("P1", 12.5, None), ("P2", 40.0, None), ("P2", 35.0, "M3")],
+    )
     if tz != "Asia/Seoul":  # a calendar of its own, with a night shift across midnight
-        set_shift_calendar(s, "acme", "p1", [("A", "06:00", "14:00"), ("B", "14:00", "22:00"),
-                                             ("N", "22:00", "06:00")])
+        set_shift_calendar(
+            s,
+            "acme",
+            "p1",
+            [("A", "06:00", "14:00"), ("B", "14:00", "22:00"), ("N", "22:00", "06:00")],
+        )
     return s
 
 
@@ -202,7 +248,8 @@ def test_states_plus_no_data_equal_the_period_in_every_bucket(ledger, rng, grain
     for row in t.to_pylist():
         assert sum(row[c] for c in STATE_PARTS) == pytest.approx(row["period_s"], abs=1e-6)
         assert row["pbt_s"] == pytest.approx(
-            row["apt_s"] + row["asut_s"] + row["adet_s"] + row["adot_s"], abs=1e-6)
+            row["apt_s"] + row["asut_s"] + row["adet_s"] + row["adot_s"], abs=1e-6
+        )
     total = sum(t.column("period_s").to_pylist())
     assert total == pytest.approx(len(MACHINES) * (hi - lo).total_seconds(), abs=1e-6)
 
@@ -238,8 +285,11 @@ def test_rollups_equal_the_sum_of_their_machines(ledger):
     machines = compute(s, KpiQuery(by=("line", "machine"), grain="day")).to_pylist()
     for level in ("line", "area", "site", "enterprise"):
         for row in compute(s, KpiQuery(by=(level,), grain="day")).to_pylist():
-            mine = [m for m in machines if m["day"] == row["day"]
-                    and (level != "line" or m["line"] == row["line"])]
+            mine = [
+                m
+                for m in machines
+                if m["day"] == row["day"] and (level != "line" or m["line"] == row["line"])
+            ]
             if level == "line":
                 for b in BUCKETS:
                     assert row[b] == pytest.approx(sum(m[b] for m in mine), abs=1e-6)
@@ -249,12 +299,17 @@ def test_rollups_equal_the_sum_of_their_machines(ledger):
 
 
 def test_shifts_cross_midnight_and_gaps_are_off(mem):
-    put(mem, equipment=[("acme", "p1", "a", "L1", "M1")],
+    put(
+        mem,
+        equipment=[("acme", "p1", "a", "L1", "M1")],
         states=[("M1", local(3, 0), local(5, 0), "running")],
-        counts=[("M1", local(4, 2), "P1", 10, 0, 0)], products=[("P1", 1.0, None)])
+        counts=[("M1", local(4, 2), "P1", 10, 0, 0)],
+        products=[("P1", 1.0, None)],
+    )
     set_shift_calendar(mem, "acme", "p1", [("A", "08:00", "16:00"), ("N", "22:00", "06:00")])
-    rows = compute(mem, KpiQuery(by=("machine",), grain="shift", start=local(3, 8),
-                                 end=local(4, 8))).to_pylist()
+    rows = compute(
+        mem, KpiQuery(by=("machine",), grain="shift", start=local(3, 8), end=local(4, 8))
+    ).to_pylist()
     got = [(r["day"].isoformat(), r["shift"], r["period_s"] / 3600, r["pq"]) for r in rows]
     assert got == [
         ("2025-03-03", "A", 8, 0),

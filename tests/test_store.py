@@ -38,10 +38,14 @@ def test_a_file_from_a_newer_release_is_refused(db_path):
 def test_a_second_writer_process_gets_a_clear_error(db_path):
     Store(db_path).close()
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         f"import duckdb, time; c = duckdb.connect({str(db_path)!r}); print('ready', flush=True);"
-         " time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(db_path)!r}); "
+            "print('ready', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"

@@ -12,27 +12,37 @@ from smartfactory.quality.genealogy import trace
 @pytest.fixture
 def plant(store, write):
     files = [
-        write("lots.csv",
-              "lot,product,quantity,created,machine,order,supplier\n"
-              "RM-1,RM-STEEL,1000,2025-03-01T08:00,,,POSCO\n"
-              "RM-2,RM-RESIN,500,2025-03-01T08:00,,,LG\n"
-              "L-1,P-100,200,2025-03-03T10:00,M1,O-1,\n"
-              "L-2,P-100,180,2025-03-03T12:00,M1,O-1,\n"
-              "F-1,FG-100,300,2025-03-04T10:00,M9,O-9,\n"),
-        write("genealogy.csv",
-              "parent_lot,child_lot,quantity,ts\n"
-              "RM-1,L-1,100,2025-03-03T08:00\nRM-2,L-1,20,2025-03-03T08:00\n"
-              "RM-1,L-2,90,2025-03-03T10:00\nL-1,F-1,150,2025-03-04T08:00\n"
-              "L-2,F-1,150,2025-03-04T08:00\n"),
-        write("orders.csv",
-              "order,product,quantity,due\nO-1,P-100,380,2025-03-05\nO-9,FG-100,300,2025-03-06\n"),
-        write("counts.csv",
-              "machine,ts,product,good,scrap,rework,order,lot\n"
-              "M1,2025-03-03T09:00,P-100,95,5,0,O-1,L-1\nM1,2025-03-03T10:00,P-100,105,0,0,O-1,L-1\n"),
-        write("inspections.csv",
-              "ts,characteristic,value,lot,lsl,usl\n"
-              "2025-03-03T10:05,diameter,10.01,L-1,9.95,10.05\n"
-              "2025-03-03T10:06,diameter,10.07,L-1,9.95,10.05\n"),
+        write(
+            "lots.csv",
+            "lot,product,quantity,created,machine,order,supplier\n"
+            "RM-1,RM-STEEL,1000,2025-03-01T08:00,,,POSCO\n"
+            "RM-2,RM-RESIN,500,2025-03-01T08:00,,,LG\n"
+            "L-1,P-100,200,2025-03-03T10:00,M1,O-1,\n"
+            "L-2,P-100,180,2025-03-03T12:00,M1,O-1,\n"
+            "F-1,FG-100,300,2025-03-04T10:00,M9,O-9,\n",
+        ),
+        write(
+            "genealogy.csv",
+            "parent_lot,child_lot,quantity,ts\n"
+            "RM-1,L-1,100,2025-03-03T08:00\nRM-2,L-1,20,2025-03-03T08:00\n"
+            "RM-1,L-2,90,2025-03-03T10:00\nL-1,F-1,150,2025-03-04T08:00\n"
+            "L-2,F-1,150,2025-03-04T08:00\n",
+        ),
+        write(
+            "orders.csv",
+            "order,product,quantity,due\nO-1,P-100,380,2025-03-05\nO-9,FG-100,300,2025-03-06\n",
+        ),
+        write(
+            "counts.csv",
+            "machine,ts,product,good,scrap,rework,order,lot\n"
+            "M1,2025-03-03T09:00,P-100,95,5,0,O-1,L-1\nM1,2025-03-03T10:00,P-100,105,0,0,O-1,L-1\n",
+        ),
+        write(
+            "inspections.csv",
+            "ts,characteristic,value,lot,lsl,usl\n"
+            "2025-03-03T10:05,diameter,10.01,L-1,9.95,10.05\n"
+            "2025-03-03T10:06,diameter,10.07,L-1,9.95,10.05\n",
+        ),
     ]
     reports = import_files(store, files)
     assert all(r.ok and r.result.rejected == 0 for r in reports), [r.as_dict() for r in reports]

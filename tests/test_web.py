@@ -17,14 +17,23 @@ from smartfactory.web.server import create_app
 def client(tmp_path: Path, write):
     db = tmp_path / "w.duckdb"
     with Store(db) as s:
-        import_files(s, [
-            write("eq.csv", "enterprise,site,area,line,machine\nacme,p1,a,L1,M1\n"),
-            write("s.csv", "machine,start,end,state\n"
-                  "M1,2025-03-03T08:00,2025-03-03T10:00,running\n"
-                  "M1,2025-03-03T10:00,2025-03-03T10:00,idle\n"),
-            write("c.csv", "machine,ts,product,good,scrap,rework\nM1,2025-03-03T10:00,P1,90,10,0\n"),
-            write("p.csv", "product,ideal_cycle_s\nP1,60\n"),
-        ])
+        import_files(
+            s,
+            [
+                write("eq.csv", "enterprise,site,area,line,machine\nacme,p1,a,L1,M1\n"),
+                write(
+                    "s.csv",
+                    "machine,start,end,state\n"
+                    "M1,2025-03-03T08:00,2025-03-03T10:00,running\n"
+                    "M1,2025-03-03T10:00,2025-03-03T10:00,idle\n",
+                ),
+                write(
+                    "c.csv",
+                    "machine,ts,product,good,scrap,rework\nM1,2025-03-03T10:00,P1,90,10,0\n",
+                ),
+                write("p.csv", "product,ideal_cycle_s\nP1,60\n"),
+            ],
+        )
     with TestClient(create_app(Settings(db=db))) as c:
         yield c
 
@@ -41,7 +50,8 @@ def test_home_in_both_languages(client):
 def test_api(client):
     st = client.get("/api/status").json()
     assert st["records"]["states"] == 1 and st["dead_letters"]["by_reason"] == {
-        "end_before_start": 1}
+        "end_before_start": 1
+    }
     (line,) = client.get("/api/kpi", params={"by": "line"}).json()
     assert line["line"] == "L1" and line["oee"] == pytest.approx(0.75)
     assert client.get("/api/kpi", params={"by": "nope"}).status_code == 422

@@ -22,6 +22,7 @@ from rich.tree import Tree
 
 from . import __version__
 from .errors import SmartFactoryError
+from .kpi.engine import BUCKETS, RATIOS
 from .model import KINDS
 from .settings import get_settings
 from .store.db import Store
@@ -368,6 +369,100 @@ def kpi(
     _emit_table(table, fmt)
 
 
+@main.command()
+@DB_OPTION
+@click.option("--from", "start", help="Range start, ISO 8601 (naive = default time zone).")
+@click.option("--to", "end", help="Range end (exclusive), ISO 8601.")
+@click.option("--machine", "machines", multiple=True, help="Only these machines.")
+@click.option("--minor-stop-s", default=120.0, show_default=True)
+@click.option(
+    "--states",
+    "pareto_states",
+    default="down",
+    show_default=True,
+    help="States whose reasons the Pareto ranks (comma-separated).",
+)
+@click.option("--top", default=10, show_default=True, help="Reasons shown in the Pareto.")
+@FORMAT_JSON
+def losses(
+    db: Path | None,
+    start: str | None,
+    end: str | None,
+    machines: tuple[str, ...],
+    minor_stop_s: float,
+    pareto_states: str,
+    top: int,
+    fmt: str,
+) -> None:
+    """Where the time went: the ISO 22400 loss waterfall, the six big losses, and the
+    downtime Pareto by reason."""
+    from .kpi.engine import KpiQuery, compute
+    from .kpi.losses import downtime_pareto, six_big_losses, waterfall
+
+    settings = get_settings(db=db)
+    qy = KpiQuery(
+        by=(),
+        start=_parse_time(start, settings.timezone),
+        end=_parse_time(end, settings.timezone),
+        machines=machines or None,
+        minor_stop_s=minor_stop_s,
+    )
+    with _store(db, read_only=True) as store:
+        rows = compute(store, qy).to_pylist()
+        pareto = downtime_pareto(store, qy, tuple(pareto_states.split(","))).to_pylist()
+    if not rows:
+        out.print("no data")
+        return
+    steps, six = waterfall(rows[0]), six_big_losses(rows[0])
+    if fmt == "json":
+        _print_json(
+            {
+                "waterfall": [vars(st) for st in steps],
+                "six_big_losses": six,
+                "oee": rows[0]["oee"],
+                "downtime_pareto": pareto[:top],
+            }
+        )
+        return
+    period = steps[0].seconds or 1
+    t = Table("step", "hours", "% of period", title="Loss waterfall (ISO 22400)")
+    for st in steps:
+        name = st.name if st.kind == "total" else f"  − {st.name}"
+        t.add_row(name, f"{st.seconds / 3600:,.1f}", f"{100 * st.seconds / period:.1f}")
+    out.print(t)
+    t = Table("six big losses", "hours")
+    for name, sec in six.items():
+        t.add_row(name, f"{sec / 3600:,.1f}")
+    out.print(t)
+    t = Table("state", "reason", "hours", "events", "share", "cumulative", title="Downtime Pareto")
+    for r in pareto[:top]:
+        t.add_row(
+            r["state"],
+            r["reason"],
+            f"{r['seconds'] / 3600:,.1f}",
+            str(r["events"]),
+            f"{100 * r['share']:.1f} %",
+            f"{100 * r['cumulative']:.1f} %",
+        )
+    out.print(t)
+
+
+_KPI_COLUMNS = {*BUCKETS, *RATIOS, "effectiveness_above_1"}
+#: what the text view of `kpi` shows (csv and json carry every column)
+_TEXT_COLS = (
+    "oee",
+    "availability",
+    "effectiveness",
+    "quality",
+    "apt_s",
+    "no_data_s",
+    "pq",
+    "sq",
+    "failures",
+)
+_RATIO_COLS = {"oee", "availability", "effectiveness", "quality"}
+
+
 def _emit_table(table: pa.Table, fmt: str) -> None:
     if fmt == "csv":
         buf = pa.BufferOutputStream()
@@ -376,18 +471,24 @@ def _emit_table(table: pa.Table, fmt: str) -> None:
     elif fmt == "json":
         _print_json(table.to_pylist())
     else:
-        show = [c for c in table.column_names if not c.endswith("_s") or c == "mtbf_s"]
-        t = Table(*show)
+        dims = [c for c in table.column_names if c not in _KPI_COLUMNS]
+        show = [*dims, *_TEXT_COLS]
+        heads = [c.replace("_s", " h") if c in ("apt_s", "no_data_s") else c for c in show]
+        t = Table(*heads, caption="--format csv or json for every bucket and KPI")
         for row in table.select(show).to_pylist():
-            t.add_row(*(_fmt(v) for v in row.values()))
+            t.add_row(*(_fmt(k, v) for k, v in row.items()))
         out.print(t)
 
 
-def _fmt(v: Any) -> str:
+def _fmt(col: str, v: Any) -> str:
     if v is None:
         return "–"
+    if col in _RATIO_COLS:
+        return f"{100 * v:.1f} %"
+    if col.endswith("_s"):
+        return f"{v / 3600:,.1f}"
     if isinstance(v, float):
-        return f"{v:.3f}" if abs(v) < 10 else f"{v:,.0f}"
+        return f"{v:,.0f}"
     return str(v)
 
 

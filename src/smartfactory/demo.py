@@ -49,7 +49,7 @@ def summarise(store: Store) -> Summary:
 
 def print_summary(summary: Summary, console: Console) -> None:
     span = (
-        f"{summary.first:%Y-%m-%d} – {summary.last:%Y-%m-%d} (UTC)"
+        f"{summary.first:%Y-%m-%d %H:%M} – {summary.last:%Y-%m-%d %H:%M} UTC"
         if summary.first and summary.last
         else "no state data"
     )
@@ -76,6 +76,22 @@ def print_summary(summary: Summary, console: Console) -> None:
             f"{r['sq']:,.0f}",
         )
     console.print(t)
+
+
+def _apply_simulated_calendar(store: Store, files_dir: Path) -> None:
+    """Give the simulated site the shift calendar the simulator used."""
+    import json
+
+    from .kpi.engine import set_shift_calendar
+
+    truth = json.loads((files_dir / "ground_truth.json").read_text("utf-8"))
+    plant, cal = truth["plant"], truth["calendar"]
+    set_shift_calendar(
+        store,
+        plant["enterprise"],
+        plant["site"],
+        [(s["name"], s["start"], s["end"]) for s in cal["shifts"]],
+    )
 
 
 def _pct(v: float | None) -> str:
@@ -116,6 +132,7 @@ def run_demo(
                 bar.update(tasks[source], completed=done)  # type: ignore[arg-type]
 
             reports = import_files(store, sorted(files_dir.glob("*.csv")), progress=progress)
+        _apply_simulated_calendar(store, files_dir)
         for r in reports:
             d = r.as_dict()
             console.print(

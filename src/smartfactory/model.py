@@ -159,6 +159,7 @@ class Order:
     actual_end: datetime | None = None
     line: str | None = None
     customer: str | None = None
+    received: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +170,7 @@ class Lot:
     created: datetime | None = None
     machine: str | None = None
     order: str | None = None
+    supplier: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

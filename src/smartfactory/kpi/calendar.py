@@ -194,9 +194,9 @@ def bucket_table(
             if b <= a:
                 continue
             day = (start - timedelta(microseconds=layout.day_start)).date() if layout else None
-            row = (site_key, _local_us(start), a, b, name, day)
-            for k, v in zip(names, row, strict=True):
-                cols[k].append(v)
+            row: tuple[object, ...] = (site_key, _local_us(start), a, b, name, day)
+            for k, val in zip(names, row, strict=True):
+                cols[k].append(val)
     return pa.table(
         {
             "site_key": pa.array(cols["site_key"], pa.string()),

@@ -239,20 +239,26 @@ def _candidates(grain: str) -> str:
 
 
 def buckets_sql(qy: KpiQuery, machines_sql: str, key: str) -> str:
-    """Machine × bucket rows of time (µs) and counts. Parameters $lo_us, $hi_us, $minor_us."""
+    """Machine × bucket rows of time (µs) and counts. Parameters $lo_us, $hi_us, $minor_us.
+
+    One pass over the intervals groups them by (machine, state, minor, first bucket ``kb``,
+    last bucket ``ke``) keeping n, Σ start and Σ end. The time an interval spends in each bucket
+    is linear in its start and end (first bucket: its end − start; middle ones: their whole
+    length; last one: end − its start), so the groups are split into buckets afterwards, from
+    a few thousand aggregated rows instead of every interval.
+    """
     k_s = key.replace("{x}", _local("s"))
     k_e = key.replace("{x}", _local("(e - 1)"))
     k_c = key.replace("{x}", _local("(epoch_us(c.ts) - 1)"))
     if qy.grain == "shift":
         exploded = f"""
-            SELECT l.*, t.d * {DAY} + g.seg_abs AS b
-            FROM loc l
-            CROSS JOIN unnest(generate_series(({_local("l.s")} // {DAY}) - 1,
-                                              {_local("l.e")} // {DAY}, 1)) AS t(d)
-            JOIN _kpi_segments g ON g.layout_id = l.layout_id
-            WHERE l.kb <> l.ke"""
+            SELECT a.*, t.d * {DAY} + g.seg_abs AS b
+            FROM agg a
+            CROSS JOIN unnest(generate_series(a.kb // {DAY} - 1, a.ke // {DAY} + 1, 1)) AS t(d)
+            JOIN _kpi_segments g ON g.layout_id = a.layout_id
+            WHERE a.kb <> a.ke AND t.d * {DAY} + g.seg_abs BETWEEN a.kb AND a.ke"""
     else:
-        exploded = f"SELECT *, {_candidates(qy.grain)} AS b FROM loc WHERE kb <> ke"
+        exploded = f"SELECT *, {_candidates(qy.grain)} AS b FROM agg WHERE kb <> ke"
     return f"""
     WITH m AS (
         SELECT e.enterprise, e.site, e.area, e.line, e.machine,
@@ -263,22 +269,29 @@ def buckets_sql(qy: KpiQuery, machines_sql: str, key: str) -> str:
         SELECT st.machine, st.state, m.site_key, m.tz, m.off_us, m.layout_id,
                greatest(epoch_us(st."start"), $lo_us) AS s,
                least(epoch_us(st."end"), $hi_us) AS e,
-               epoch_us(st."end") - epoch_us(st."start") AS full_us,
+               st.state = 'down' AND epoch_us(st."end") - epoch_us(st."start") < $minor_us
+                 AS minor,
                epoch_us(st."start") >= $lo_us AS starts_here
         FROM states st JOIN m USING (machine)
         WHERE st."end" > make_timestamp($lo_us)::TIMESTAMPTZ
           AND st."start" < make_timestamp($hi_us)::TIMESTAMPTZ
-    ), loc AS (
-        SELECT *, {k_s} AS kb, {"kb" if qy.grain == "range" else k_e} AS ke FROM iv
+    ), agg AS (
+        SELECT machine, site_key, layout_id, state, minor,
+               {k_s} AS kb, {"kb" if qy.grain == "range" else k_e} AS ke,
+               count(*) AS n, sum(s) AS sum_s, sum(e) AS sum_e,
+               count(*) FILTER (WHERE starts_here) AS n_start
+        FROM iv GROUP BY ALL
     ), pieces AS (
-        SELECT machine, site_key, state, full_us, starts_here, kb AS b, e - s AS us
-        FROM loc WHERE kb = ke
+        SELECT machine, state, minor, kb AS b, sum_e - sum_s AS us, n_start
+        FROM agg WHERE kb = ke
         UNION ALL
-        SELECT x.machine, x.site_key, x.state, x.full_us, x.starts_here AND x.b = x.kb, x.b,
-               least(x.e, bt.b_hi_us) - greatest(x.s, bt.b_lo_us) AS us
+        SELECT x.machine, x.state, x.minor, x.b,
+               CASE WHEN x.b = x.kb THEN x.n * bt.b_hi_us - x.sum_s
+                    WHEN x.b = x.ke THEN x.sum_e - x.n * bt.b_lo_us
+                    ELSE x.n * (bt.b_hi_us - bt.b_lo_us) END AS us,
+               CASE WHEN x.b = x.kb THEN x.n_start ELSE 0 END AS n_start
         FROM ({exploded}) x
         JOIN _kpi_buckets bt ON bt.site_key = x.site_key AND bt.b = x.b
-        WHERE least(x.e, bt.b_hi_us) > greatest(x.s, bt.b_lo_us)
     ), tb AS (
         SELECT machine, b,
           sum(us) FILTER (WHERE state = 'planned_down') AS planned_down_us,
@@ -287,11 +300,9 @@ def buckets_sql(qy: KpiQuery, machines_sql: str, key: str) -> str:
           sum(us) FILTER (WHERE state = 'down') AS adet_us,
           sum(us) FILTER (WHERE state = 'idle') AS adot_us,
           sum(us) AS covered_us,
-          count(*) FILTER (WHERE state = 'down' AND starts_here AND full_us >= $minor_us)
-            AS failures,
-          sum(us) FILTER (WHERE state = 'down' AND full_us >= $minor_us) AS failure_us,
-          count(*) FILTER (WHERE state = 'down' AND starts_here AND full_us < $minor_us)
-            AS minor_stops
+          sum(n_start) FILTER (WHERE state = 'down' AND NOT minor) AS failures,
+          sum(us) FILTER (WHERE state = 'down' AND NOT minor) AS failure_us,
+          sum(n_start) FILTER (WHERE state = 'down' AND minor) AS minor_stops
         FROM pieces GROUP BY machine, b
     ), cb AS (
         SELECT c.machine, {k_c} AS b,

@@ -77,7 +77,6 @@ def draw_causes(
     """Pick one cause of each kind. Affected machines differ where the plant allows."""
     # (a) a parameter threshold on some machines of one line
     line = sorted(plant.lines)[int(rng.integers(0, len(plant.lines)))]
-    area = plant.line_area[line]
     members = plant.lines[line]
     first = next(m for m in plant.machines if m.name == members[0])
     tag_i = int(rng.integers(0, len(first.tags)))
@@ -86,19 +85,36 @@ def draw_causes(
     chosen = sorted(str(x) for x in rng.choice(members, size=k, replace=False))
     # above the threshold roughly a sixth to a third of the time
     threshold = round(tag.nominal + float(rng.uniform(0.45, 0.95)) * tag.wander, tag.decimals)
-    parameter = ParameterCause(tag.name, tuple(chosen), threshold,
-                               round(float(rng.uniform(3.0, 6.0)), 2))
+    parameter = ParameterCause(
+        tag.name, tuple(chosen), threshold, round(float(rng.uniform(3.0, 6.0)), 2)
+    )
 
     # (b) one bad purchased lot, opened in the middle of the period
-    mats = sorted(raw)
+    def overlap(r: RawLot, a: float, b: float) -> float:
+        return min(r.use_to, b) - max(r.use_from, a)
+
+    # prefer a material with several lots in use for a day or more, so that the bad lot has
+    # good ones to be compared with (a short period may not have any)
+    mats = [m for m in sorted(raw) if sum(overlap(r, t0, t1) >= 86_400 for r in raw[m]) >= 2]
+    mats = mats or sorted(raw)
     mat = mats[int(rng.integers(0, len(mats)))]
-    mid = [r for r in raw[mat] if t0 + (t1 - t0) * 0.2 <= r.use_from <= t0 + (t1 - t0) * 0.7]
+    lo, hi = t0 + (t1 - t0) * 0.15, t0 + (t1 - t0) * 0.85
+
+    # a lot in use for at least half a day of the middle of the period, so it leaves a mark
+    mid = [r for r in raw[mat] if overlap(r, lo, hi) >= 43_200]
     if not mid:
-        mid = [r for r in raw[mat] if t0 <= r.use_from < t1] or raw[mat]
+        mid = [max(raw[mat], key=lambda r: overlap(r, t0, t1))]
     bad = mid[int(rng.integers(0, len(mid)))]
     products = tuple(p.code for p in plant.products if any(m == mat for m, _ in p.bom))
-    material = MaterialCause(bad.lot, mat, bad.supplier, round(float(rng.uniform(2.5, 5.0)), 2),
-                             bad.use_from, bad.use_to, products)
+    material = MaterialCause(
+        bad.lot,
+        mat,
+        bad.supplier,
+        round(float(rng.uniform(2.5, 5.0)), 2),
+        bad.use_from,
+        min(bad.use_to, t1),
+        products,
+    )
 
     # (c) one machine wears out: preferably one the parameter cause does not touch
     others = [m for m in plant.machines if m.name not in chosen] or plant.machines
@@ -118,9 +134,7 @@ def draw_causes(
 class ScrapModel:
     """The scrap probability and MTBF of one machine over time (see the module docstring)."""
 
-    def __init__(
-        self, m: MachineSpec, causes: Causes, grid: ProcessGrid, t0: int, t1: int
-    ) -> None:
+    def __init__(self, m: MachineSpec, causes: Causes, grid: ProcessGrid, t0: int, t1: int) -> None:
         self.base = m.baseline_scrap
         self.t0 = t0
         self.span = max(1, t1 - t0)

@@ -16,6 +16,7 @@ start it first (finite capacity, at standard rates with setups), which also fixe
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from dataclasses import dataclass
@@ -30,16 +31,18 @@ logger = logging.getLogger(__name__)
 
 #: Mon … Sun, mean 1 over the week
 WEEKLY = tuple(x * 7 / 6.0 for x in (1.25, 1.15, 1.10, 1.05, 1.00, 0.45, 0.0))
-TARGET_LOAD = 0.78
+TARGET_LOAD = 0.85
 #: customers and their usual lead time in days
 CUSTOMERS: tuple[tuple[str, int], ...] = (
-    ("mirae-auto", 6),
-    ("hanul-elec", 4),
-    ("daesung-ind", 9),
-    ("taeyang-motors", 3),
+    ("mirae-auto", 4),
+    ("hanul-elec", 3),
+    ("daesung-ind", 7),
+    ("taeyang-motors", 2),
     ("seongwoo-tech", 5),
 )
-RUSH_SHARE = 0.08
+RUSH_SHARE = 0.1
+#: orders received this many days before the start form the opening backlog (those still due)
+BACKLOG_DAYS = 3
 #: planners add this allowance to the standard time, and this scrap allowance
 PLAN_ALLOWANCE = 1.08
 PLAN_SCRAP = 0.03
@@ -89,7 +92,7 @@ def demand_model(
 ) -> list[ProductDemand]:
     """Draw each product's demand parameters, scaled to its area's capacity."""
     out: list[ProductDemand] = []
-    mid_years = cal.days / 2 / 365.25
+    period = np.arange(cal.days)
     for area in plant.areas:
         prods = [p for p in plant.products if p.area == area]
         shares = rng.dirichlet(np.full(len(prods), 3.0))
@@ -101,19 +104,18 @@ def demand_model(
             avail = _availability(m.mtbf_h, m.mttr_mean_min(), m.minor_stop_every_min)
             cap += work_per_day * avail / m.speed_factor
         for p, share in zip(prods, shares, strict=True):
-            trend = round(float(rng.uniform(-0.08, 0.15)), 3)
-            base = TARGET_LOAD * cap * float(share) / p.ideal_cycle_s
-            base /= 1.0 + trend * mid_years
-            out.append(
-                ProductDemand(
-                    product=p.code,
-                    base=round(base, 2),
-                    trend_per_year=trend,
-                    yearly_amplitude=round(float(rng.uniform(0.05, 0.2)), 3),
-                    yearly_phase_day=round(float(rng.uniform(0, 365)), 1),
-                    noise_sigma=round(float(rng.uniform(0.1, 0.25)), 3),
-                )
+            shape = ProductDemand(
+                product=p.code,
+                base=1.0,
+                trend_per_year=round(float(rng.uniform(-0.08, 0.12)), 3),
+                yearly_amplitude=round(float(rng.uniform(0.05, 0.15)), 3),
+                yearly_phase_day=round(float(rng.uniform(0, 365)), 1),
+                noise_sigma=round(float(rng.uniform(0.1, 0.25)), 3),
             )
+            # scale so that the period's mean load, holidays included, is TARGET_LOAD
+            mean_shape = float(np.mean(shape.expected(cal, period)))
+            base = TARGET_LOAD * cap * float(share) / p.ideal_cycle_s / max(mean_shape, 1e-9)
+            out.append(dataclasses.replace(shape, base=round(base, 2)))
     return out
 
 
@@ -128,10 +130,9 @@ def generate_orders(
     cal: Calendar,
     demand: list[ProductDemand],
     rng: np.random.Generator,
-    lookback_days: int,
 ) -> list[Order]:
-    """Orders received from ``lookback_days`` before the start to the period's last day."""
-    days = np.arange(-lookback_days, cal.days)
+    """Orders received from :data:`BACKLOG_DAYS` before the start to the period's last day."""
+    days = np.arange(-BACKLOG_DAYS, cal.days)
     draws: dict[str, np.ndarray] = {}
     for d in demand:
         eps = rng.standard_normal(len(days))
@@ -150,19 +151,22 @@ def generate_orders(
             if total < 1:
                 continue
             size = SHIFT_WORK_S * 0.8 / ideal[d.product]
-            k = max(1, int(round(total / size)))
+            k = max(1, round(total / size))
             parts = [total // k + (1 if i < total % k else 0) for i in range(k)]
             for qty in parts:
                 if qty < 1:
                     continue
                 received = midnight + int(rng.integers(int(8.5 * HOUR_S), int(17.5 * HOUR_S)))
                 name, lead = CUSTOMERS[int(rng.integers(0, len(CUSTOMERS)))]
+                due_at = 17 * HOUR_S
                 if rng.random() < RUSH_SHARE:
-                    lead = int(rng.integers(1, 3))
+                    lead, due_at = 1, 12 * HOUR_S  # rush: by noon on the next working day
                 else:
-                    lead = max(2, lead + int(rng.integers(-1, 3)))
+                    lead = max(2, lead + int(rng.integers(-1, 2)))
                 due_day = cal.next_workday(date_ + timedelta(days=lead))
-                due = local_seconds(due_day) + 17 * HOUR_S
+                due = local_seconds(due_day) + due_at
+                if due <= cal.t0 + DAY_S:
+                    continue  # delivered before the period: not part of the opening backlog
                 todays.append(Order("", d.product, qty, received, due, name))
         todays.sort(key=lambda o: (o.received, o.product))
         for i, o in enumerate(todays):
@@ -181,20 +185,22 @@ def plan_orders(
     by_area = {a: plant.area_machines(a) for a in plant.areas}
     area_of = {p.code: p.area for p in plant.products}
     for o in orders:
-        best: tuple[int, int] | None = None
+        best: tuple[int, int, int] | None = None
         for m in by_area[area_of[o.product]]:
             start = clocks[m.index].next_work(max(free[m.name], o.received, t0))
-            if best is None or start < best[0]:
-                best = (start, m.index)
+            # earliest start; among idle machines the one idle longest
+            cand = (start, free[m.name], m.index)
+            if best is None or cand < best:
+                best = cand
         assert best is not None
-        start, mi = best
+        start, _, mi = best
         m = plant.machines[mi]
         clock = clocks[mi]
         work = o.quantity * m.ideal[o.product] * m.speed_factor * PLAN_ALLOWANCE
         work /= 1.0 - PLAN_SCRAP
         if last[m.name] not in (None, o.product):
             work += AREA_SETUP_MIN[m.area] * 60
-        end = clock.from_work(clock.to_work(start) + int(math.ceil(work)))
+        end = clock.from_work(clock.to_work(start) + math.ceil(work))
         o.machine, o.line = m.name, m.line
         o.planned_start, o.planned_end = start, end
         free[m.name] = end
@@ -216,8 +222,11 @@ def demand_truth(demand: list[ProductDemand]) -> dict[str, object]:
             " 0 on public holidays; rounded to whole units"
         ),
         "weekly": dict(
-            zip(("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
-                (round(w, 4) for w in WEEKLY), strict=True)
+            zip(
+                ("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+                (round(w, 4) for w in WEEKLY),
+                strict=True,
+            )
         ),
         "target_load": TARGET_LOAD,
         "products": {
@@ -232,5 +241,9 @@ def demand_truth(demand: list[ProductDemand]) -> dict[str, object]:
         },
         "customers": {name: {"lead_days": lead} for name, lead in CUSTOMERS},
         "rush_share": RUSH_SHARE,
-        "day_s": DAY_S,
+        "rush_due": "12:00 on the next working day (others: 17:00 after the lead time)",
+        "opening_backlog": (
+            f"orders received in the {BACKLOG_DAYS} days before the start that are due after"
+            " the first day"
+        ),
     }

@@ -11,6 +11,7 @@ second level of the genealogy (raw → production → finished).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 from dataclasses import dataclass, field
@@ -24,7 +25,6 @@ from .plant import MaterialSpec, Plant
 logger = logging.getLogger(__name__)
 
 OPEN_AT_S = 5 * HOUR_S + 1800
-LOOKBACK_DAYS = 10
 
 
 @dataclass
@@ -80,7 +80,7 @@ def raw_lot_schedule(
             created = local_seconds(d) - 14 * HOUR_S + int(rng.integers(0, 4 * 3600))
             lots.append(RawLot(name, mat.code, supplier, created, use_from, 0))
             day += int(rng.integers(mat.lot_days[0], mat.lot_days[1] + 1))
-        for a, b in zip(lots, lots[1:], strict=False):
+        for a, b in itertools.pairwise(lots):
             a.use_to = b.use_from
         lots[-1].use_to = cal.t1 + 30 * DAY_S
         out[mat.code] = lots
@@ -117,3 +117,36 @@ def raw_quantity(r: RawLot, mat: MaterialSpec, rng: np.random.Generator) -> floa
     step = 25.0 if mat.unit == "kg" else 500.0
     want = r.consumed * float(rng.uniform(1.02, 1.15)) + step
     return float(math.ceil(want / step) * step)
+
+
+@dataclass
+class FinishedLot:
+    lot: str
+    order: str
+    product: str
+    created: int
+    quantity: int
+    parts: list[ProdLot]
+
+
+def finished_lots(
+    orders: list[tuple[str, str, int | None]], prod_lots: list[ProdLot]
+) -> list[FinishedLot]:
+    """One finished lot per completed order, packed 30 min after its last count.
+
+    ``orders`` holds (order, product, actual end or None) in the order they should be listed.
+    """
+    by_order: dict[str, list[ProdLot]] = {}
+    for pl in prod_lots:
+        if pl.quantity > 0:
+            by_order.setdefault(pl.order, []).append(pl)
+    out: list[FinishedLot] = []
+    for order, product, end in orders:
+        parts = by_order.get(order)
+        if end is None or not parts:
+            continue
+        name = "FG-" + order.removeprefix("WO-")
+        out.append(
+            FinishedLot(name, order, product, end + 1800, sum(p.quantity for p in parts), parts)
+        )
+    return out

@@ -96,14 +96,15 @@ AREA_FAILURES: dict[str, tuple[str, ...]] = {
 MATERIALS: dict[str, MaterialSpec] = {
     m.code: m
     for m in (
-        MaterialSpec("RM-PP", "Polypropylene resin", "kg", ("hanil-polymer", "seorim-chem"),
-                     (3, 6)),
+        MaterialSpec(
+            "RM-PP", "Polypropylene resin", "kg", ("hanil-polymer", "seorim-chem"), (3, 6)
+        ),
         MaterialSpec("RM-MB", "Colour masterbatch", "kg", ("daon-color",), (6, 10)),
-        MaterialSpec("RM-AL", "Aluminium bar 6061", "kg", ("dongbang-metal", "keumsan-alloy"),
-                     (4, 7)),
+        MaterialSpec(
+            "RM-AL", "Aluminium bar 6061", "kg", ("dongbang-metal", "keumsan-alloy"), (4, 7)
+        ),
         MaterialSpec("RM-SCR", "Screw M3x8", "pcs", ("jinwoo-fastener",), (5, 9)),
-        MaterialSpec("RM-PCB", "Controller board", "pcs", ("saehan-elec", "mirae-circuit"),
-                     (4, 8)),
+        MaterialSpec("RM-PCB", "Controller board", "pcs", ("saehan-elec", "mirae-circuit"), (4, 8)),
     )
 }
 
@@ -119,21 +120,45 @@ def _weight(nominal: float) -> CharSpec:
 
 
 CATALOG: tuple[ProductSpec, ...] = (
-    ProductSpec("P-100", "Housing cover", "moulding", 24.0,
-                (("RM-PP", 0.085), ("RM-MB", 0.0017)), (_WALL, _weight(85.0))),
-    ProductSpec("P-110", "Bezel", "moulding", 18.0,
-                (("RM-PP", 0.042), ("RM-MB", 0.0008)), (_WALL, _weight(42.0))),
-    ProductSpec("P-120", "Connector body", "moulding", 12.0,
-                (("RM-PP", 0.016), ("RM-MB", 0.0003)), (_WALL, _weight(16.0))),
-    ProductSpec("P-130", "Clip", "moulding", 8.0,
-                (("RM-PP", 0.006),), (_weight(6.0),)),
+    ProductSpec(
+        "P-100",
+        "Housing cover",
+        "moulding",
+        24.0,
+        (("RM-PP", 0.085), ("RM-MB", 0.0017)),
+        (_WALL, _weight(85.0)),
+    ),
+    ProductSpec(
+        "P-110",
+        "Bezel",
+        "moulding",
+        18.0,
+        (("RM-PP", 0.042), ("RM-MB", 0.0008)),
+        (_WALL, _weight(42.0)),
+    ),
+    ProductSpec(
+        "P-120",
+        "Connector body",
+        "moulding",
+        12.0,
+        (("RM-PP", 0.016), ("RM-MB", 0.0003)),
+        (_WALL, _weight(16.0)),
+    ),
+    ProductSpec("P-130", "Clip", "moulding", 8.0, (("RM-PP", 0.006),), (_weight(6.0),)),
     ProductSpec("P-200", "Drive shaft", "machining", 95.0, (("RM-AL", 0.42),), (_OD, _RA)),
     ProductSpec("P-210", "Flange", "machining", 140.0, (("RM-AL", 0.95),), (_OD, _RA)),
     ProductSpec("P-220", "Bushing", "machining", 60.0, (("RM-AL", 0.18),), (_OD,)),
-    ProductSpec("P-300", "Actuator assembly", "assembly", 45.0,
-                (("RM-SCR", 4.0), ("RM-PCB", 1.0)), (_STROKE, _FORCE)),
-    ProductSpec("P-310", "Sensor module", "assembly", 30.0,
-                (("RM-SCR", 2.0), ("RM-PCB", 1.0)), (_FORCE,)),
+    ProductSpec(
+        "P-300",
+        "Actuator assembly",
+        "assembly",
+        45.0,
+        (("RM-SCR", 4.0), ("RM-PCB", 1.0)),
+        (_STROKE, _FORCE),
+    ),
+    ProductSpec(
+        "P-310", "Sensor module", "assembly", 30.0, (("RM-SCR", 2.0), ("RM-PCB", 1.0)), (_FORCE,)
+    ),
 )
 
 

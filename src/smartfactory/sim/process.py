@@ -59,7 +59,7 @@ def process_grid(
     klen = int(8 * tau)
     kernel = np.exp(-np.arange(klen) / tau)
     kernel /= math.sqrt(float(np.sum(kernel**2)))  # unit variance after smoothing
-    nfft = 1 << int(math.ceil(math.log2(n + klen)))
+    nfft = 1 << math.ceil(math.log2(n + klen))
     white = rng.standard_normal((len(m.tags), n + klen - 1))
     spec = np.fft.rfft(white, nfft, axis=1) * np.fft.rfft(kernel, nfft)[None, :]
     ou = np.fft.irfft(spec, nfft, axis=1)[:, klen - 1 : klen - 1 + n]
@@ -83,6 +83,8 @@ def sample_times(
     t0: int, t1: int, phase: int, run_start: np.ndarray, run_end: np.ndarray
 ) -> np.ndarray:
     """Sampling instants (every :data:`SAMPLE_EVERY_S`, offset by ``phase``) while running."""
+    if len(run_start) == 0:
+        return np.zeros(0, dtype=np.int64)
     s = t0 + phase + SAMPLE_EVERY_S * np.arange((t1 - t0 - phase) // SAMPLE_EVERY_S + 1)
     s = s[s < t1]
     i = np.searchsorted(run_start, s, side="right") - 1

@@ -66,6 +66,8 @@ class Store:
                 raise StoreLockedError(self.path, str(exc).splitlines()[0]) from exc
             raise StoreError(f"cannot open {self.path}: {exc}") from exc
         self.con.execute("SET TimeZone = 'UTC'")
+        # progress goes through our own bars; DuckDB's would write into the CLI's output
+        self.con.execute("SET enable_progress_bar = false")
         if not read_only:
             migrate(self.con, self.path)
 
