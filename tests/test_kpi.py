@@ -327,3 +327,139 @@ def test_a_bad_shift_calendar_is_refused(mem):
 
 def test_time_buckets_are_the_documented_ones():
     assert TIME_BUCKETS[0] == "period_s" and "no_data_s" in TIME_BUCKETS
+
+
+@FAST
+@given(
+    ledgers(),
+    RANGE,
+    st.sampled_from(["day", "shift", "range"]),
+    st.sampled_from([("product",), ("order",), ("product", "order")]),
+)
+def test_product_and_order_rows_add_up_to_their_machine(ledger, rng, grain, attrs):
+    states, counts = ledger
+    counts = [(*c, f"O{i % 3}") for i, c in enumerate(counts)]
+    s = Store(":memory:")
+    put(
+        s,
+        equipment=MACHINES,
+        states=states,
+        counts=[c[:6] for c in counts],
+        products=[("P1", 12.5, None), ("P2", 40.0, None)],
+    )
+    for i, c in enumerate(counts):  # give the counts orders
+        s.con.execute(
+            'UPDATE counts SET "order" = ? WHERE machine = ? AND ts = ? AND product = ?',
+            [c[6], c[0], c[1], c[2]],
+        )
+        del i
+    lo = T0 + timedelta(seconds=rng[0])
+    hi = lo + timedelta(seconds=rng[1])
+    whole = _sums(compute(s, KpiQuery(by=("machine",), grain=grain, start=lo, end=hi)))
+    split = compute(s, KpiQuery(by=("machine", *attrs), grain=grain, start=lo, end=hi))
+    assert _sums(split) == pytest.approx(whole, abs=1e-6)
+    for row in split.to_pylist():
+        assert sum(row[c] for c in STATE_PARTS) == pytest.approx(row["period_s"], abs=1e-6)
+
+
+def test_time_goes_to_the_product_of_the_count_that_closes_it(mem):
+    put(
+        mem,
+        equipment=[("acme", "p1", "a", "L1", "M1")],
+        states=[
+            ("M1", local(3, 6), local(3, 8), "planned_down"),
+            ("M1", local(3, 8), local(3, 8, 30), "setup"),
+            ("M1", local(3, 8, 30), local(3, 10, 30), "running"),  # P1 until 10:00, then P2
+            ("M1", local(3, 10, 30), local(3, 11), "idle"),
+        ],
+        counts=[("M1", local(3, 10), "P1", 100, 0, 0), ("M1", local(3, 11), "P2", 40, 2, 0)],
+        products=[("P1", 30.0, None), ("P2", 20.0, None)],
+    )
+    rows = {
+        r["product"]: r
+        for r in compute(
+            mem, KpiQuery(by=("product",), start=local(3, 6), end=local(3, 11))
+        ).to_pylist()
+    }
+    assert (rows["P1"]["asut_s"], rows["P1"]["apt_s"], rows["P1"]["pq"]) == (1800, 5400, 100)
+    assert (rows["P2"]["apt_s"], rows["P2"]["adot_s"], rows["P2"]["pq"]) == (1800, 1800, 42)
+    assert rows[None]["planned_down_s"] == 7200 and rows[None]["pq"] == 0
+    assert rows["P1"]["effectiveness"] == pytest.approx(3000 / 5400)
+
+
+def test_partitions_sum_to_the_whole(mem):
+    """The scale-out contract: buckets computed per partition (here: machine subsets, as a
+    worker would get them) add up to the buckets of the whole."""
+    states = [
+        (m, local(3, h), local(3, h + 1), st_)
+        for m in ("M1", "M2", "M3")
+        for h, st_ in zip(range(6, 14), STATES * 2, strict=False)
+    ]
+    put(
+        mem,
+        equipment=MACHINES,
+        states=states,
+        counts=[(m, local(3, 12), "P1", 50, 1, 1) for m in ("M1", "M2", "M3")],
+        products=[("P1", 30.0, None)],
+    )
+    whole = _sums(compute(mem, KpiQuery(by=("line",), grain="hour")))
+    parts = [
+        _sums(compute(mem, KpiQuery(by=("line",), grain="hour", machines=ms)))
+        for ms in (("M1",), ("M2", "M3"))
+    ]
+    assert {k: parts[0][k] + parts[1][k] for k in whole} == pytest.approx(whole)
+
+
+def test_agrees_with_the_independent_oee_package(mem):
+    """The `oee` package (PyPI) computes OEE from the same totals its own way."""
+    import oee as ref
+
+    test_worked_example(mem)  # loads the worked example into `mem`
+    (row,) = compute(mem, KpiQuery(by=("machine",))).to_pylist()
+    r = ref.oee(
+        planned_production_time=row["pbt_s"],
+        run_time=row["apt_s"],
+        ideal_cycle_time=row["ideal_s"] / row["pq"],
+        total_count=row["pq"],
+        good_count=row["gq"],
+        setup_time=row["asut_s"],
+    )
+    assert r.availability == pytest.approx(row["availability"])
+    assert r.performance == pytest.approx(row["effectiveness"])
+    assert r.quality == pytest.approx(row["quality"])
+    assert r.oee == pytest.approx(row["oee"])
+    assert r.six_losses["setup_and_adjustments"] == pytest.approx(row["asut_s"])
+
+
+def test_line_rollup_agrees_with_the_oee_package_aggregate(mem):
+    import oee as ref
+
+    put(
+        mem,
+        equipment=[("acme", "p1", "a", "L1", "M1"), ("acme", "p1", "a", "L1", "M2")],
+        states=[
+            ("M1", local(3, 8), local(3, 14), "running"),
+            ("M1", local(3, 14), local(3, 16), "down"),
+            ("M2", local(3, 8), local(3, 9), "running"),
+            ("M2", local(3, 9), local(3, 10), "idle"),
+            ("M2", local(3, 10), local(3, 16), "planned_down"),
+        ],
+        counts=[("M1", local(3, 14), "P1", 600, 20, 0), ("M2", local(3, 9), "P1", 80, 40, 0)],
+        products=[("P1", 30.0, None)],
+    )
+    machines = compute(mem, KpiQuery(by=("machine",))).to_pylist()
+    (line,) = compute(mem, KpiQuery(by=("line",))).to_pylist()
+    results = [
+        ref.oee(
+            planned_production_time=m["pbt_s"],
+            run_time=m["apt_s"],
+            ideal_cycle_time=m["ideal_s"] / m["pq"],
+            total_count=m["pq"],
+            good_count=m["gq"],
+        )
+        for m in machines
+    ]
+    agg = ref.aggregate(results)
+    assert agg.oee == pytest.approx(line["oee"])
+    mean_of_ratios = sum(m["oee"] for m in machines) / 2
+    assert abs(mean_of_ratios - line["oee"]) > 0.05  # the wrong way gives a different answer

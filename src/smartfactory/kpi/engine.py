@@ -58,6 +58,8 @@ logger = logging.getLogger(__name__)
 Grain = Literal["hour", "shift", "day", "week", "month", "range"]
 GRAINS: tuple[str, ...] = ("hour", "shift", "day", "week", "month", "range")
 LEVELS: tuple[str, ...] = ("enterprise", "site", "area", "line", "machine")
+#: what was made: time is attributed to them through the counts (see ``_iv_sql``)
+ATTRIBUTES: tuple[str, ...] = ("product", "order")
 
 TIME_BUCKETS = (
     "period_s",
@@ -115,12 +117,13 @@ class KpiQuery:
     def parse_by(cls, by: str | list[str] | tuple[str, ...], **kw: object) -> KpiQuery:
         """``"machine,day"`` → levels ``("machine",)`` and grain ``"day"``."""
         items = [b.strip() for b in (by.split(",") if isinstance(by, str) else by) if b.strip()]
-        levels = tuple(b for b in items if b in LEVELS)
+        dims = LEVELS + ATTRIBUTES
+        levels = tuple(b for b in items if b in dims)
         grains = [b for b in items if b in GRAINS]
-        unknown = [b for b in items if b not in LEVELS and b not in GRAINS]
+        unknown = [b for b in items if b not in dims and b not in GRAINS]
         if unknown:
             raise ConfigError(
-                f"cannot group by {', '.join(unknown)}; choose from {', '.join(LEVELS + GRAINS)}"
+                f"cannot group by {', '.join(unknown)}; choose from {', '.join(dims + GRAINS)}"
             )
         if len(grains) > 1:
             raise ConfigError(f"choose one time grain, not {', '.join(grains)}")
@@ -238,15 +241,74 @@ def _candidates(grain: str) -> str:
     return "kb"  # the whole range is one bucket; shifts join the segment table instead
 
 
-def buckets_sql(qy: KpiQuery, machines_sql: str, key: str) -> str:
-    """Machine × bucket rows of time (µs) and counts. Parameters $lo_us, $hi_us, $minor_us.
+def _iv_sql(attr: bool) -> str:
+    """SQL of the state intervals (clipped µs ``s``, ``e``) with what the buckets need.
 
-    One pass over the intervals groups them by (machine, state, minor, first bucket ``kb``,
-    last bucket ``ke``) keeping n, Σ start and Σ end. The time an interval spends in each bucket
-    is linear in its start and end (first bucket: its end − start; middle ones: their whole
-    length; last one: end − its start), so the groups are split into buckets afterwards, from
-    a few thousand aggregated rows instead of every interval.
+    With ``attr``, intervals are cut where production segments change and each piece carries
+    the segment's product and order: a count closes a segment of its machine that began at the
+    machine's previous count, so the time up to each count (running, setup, stops, idle) is
+    its product's and order's. Planned downtime belongs to no product. Failure counting still
+    sees whole intervals (``full_us``, ``starts_here`` come from the original interval).
     """
+    if not attr:
+        return """
+        SELECT st.machine, st.state, NULL::VARCHAR AS product, NULL::VARCHAR AS "order",
+               m.site_key, m.tz, m.off_us, m.layout_id,
+               greatest(epoch_us(st."start"), $lo_us) AS s,
+               least(epoch_us(st."end"), $hi_us) AS e,
+               st.state = 'down' AND epoch_us(st."end") - epoch_us(st."start") < $minor_us
+                 AS minor,
+               epoch_us(st."start") >= $lo_us AS starts_here
+        FROM states st JOIN m USING (machine)
+        WHERE st."end" > make_timestamp($lo_us)::TIMESTAMPTZ
+          AND st."start" < make_timestamp($hi_us)::TIMESTAMPTZ"""
+    return """
+        WITH st AS (
+            SELECT st.machine, epoch_us(st."start") AS st_s, epoch_us(st."end") AS st_e, st.state
+            FROM states st JOIN m USING (machine)
+            WHERE st."end" > make_timestamp($lo_us)::TIMESTAMPTZ
+              AND st."start" < make_timestamp($hi_us)::TIMESTAMPTZ
+        ), seg AS (
+            SELECT c.machine, epoch_us(c.ts) AS seg_end,
+                   arg_max(c.product, c.good + c.scrap + c.rework) AS product,
+                   arg_max(c."order", c.good + c.scrap + c.rework) AS "order"
+            FROM counts c JOIN m USING (machine) GROUP BY ALL
+        ), cuts AS (
+            SELECT machine, greatest(st_s, $lo_us) AS t FROM st
+            UNION SELECT machine, least(st_e, $hi_us) FROM st
+            UNION SELECT seg.machine, seg_end FROM seg
+                  WHERE seg_end > $lo_us AND seg_end < $hi_us
+        ), el AS (
+            SELECT machine, t AS s, lead(t) OVER (PARTITION BY machine ORDER BY t) AS e FROM cuts
+        ), el_state AS (
+            SELECT el.machine, el.s, el.e, st.state, st.st_s, st.st_e
+            FROM el ASOF JOIN st ON el.machine = st.machine AND el.s >= st.st_s
+            WHERE el.e IS NOT NULL AND el.s < st.st_e
+        )
+        SELECT x.machine, x.state,
+               CASE WHEN x.state <> 'planned_down' THEN g.product END AS product,
+               CASE WHEN x.state <> 'planned_down' THEN g."order" END AS "order",
+               m.site_key, m.tz, m.off_us, m.layout_id, x.s, x.e,
+               x.state = 'down' AND x.st_e - x.st_s < $minor_us AS minor,
+               x.s = x.st_s AND x.st_s >= $lo_us AS starts_here
+        FROM el_state x
+        ASOF LEFT JOIN seg g ON x.machine = g.machine AND x.s < g.seg_end
+        JOIN m ON m.machine = x.machine"""
+
+
+def buckets_sql(qy: KpiQuery, machines_sql: str, key: str) -> str:
+    """Machine × bucket (× product × order) rows of time (µs) and counts.
+
+    Parameters $lo_us, $hi_us, $minor_us. One pass over the intervals groups them by (machine,
+    state, minor, first bucket ``kb``, last bucket ``ke``) keeping n, Σ start and Σ end. The
+    time an interval spends in each bucket is linear in its start and end (first bucket: its
+    end − start; middle ones: their whole length; last one: end − its start), so the groups are
+    split into buckets afterwards, from a few thousand aggregated rows instead of every
+    interval. By product or order, a machine's bucket is split among the products it made
+    (see :func:`_iv_sql`); the row with no product keeps the rest of the period, so the rows
+    of a machine still add up to its period.
+    """
+    attr = any(d in qy.by for d in ATTRIBUTES)
     k_s = key.replace("{x}", _local("s"))
     k_e = key.replace("{x}", _local("(e - 1)"))
     k_c = key.replace("{x}", _local("(epoch_us(c.ts) - 1)"))
@@ -259,33 +321,45 @@ def buckets_sql(qy: KpiQuery, machines_sql: str, key: str) -> str:
             WHERE a.kb <> a.ke AND t.d * {DAY} + g.seg_abs BETWEEN a.kb AND a.ke"""
     else:
         exploded = f"SELECT *, {_candidates(qy.grain)} AS b FROM agg WHERE kb <> ke"
+    same = (
+        'ON {a}.machine = {b}.machine AND {a}.b = {b}.b '
+        'AND {a}.product IS NOT DISTINCT FROM {b}.product '
+        'AND {a}."order" IS NOT DISTINCT FROM {b}."order"'
+    )
+    counts_attr = (
+        'c.product, c."order"' if attr else 'NULL::VARCHAR AS product, NULL::VARCHAR AS "order"'
+    )
+    if attr:
+        period = (
+            'CASE WHEN k.product IS NULL AND k."order" IS NULL THEN bk.period_us - coalesce('
+            'sum(tb.covered_us) FILTER (WHERE k.product IS NOT NULL OR k."order" IS NOT NULL) '
+            "OVER (PARTITION BY k.machine, k.b), 0) ELSE coalesce(tb.covered_us, 0) END"
+        )
+        keys = """
+            SELECT machine, b, NULL::VARCHAR AS product, NULL::VARCHAR AS "order" FROM bk
+            UNION SELECT machine, b, product, "order" FROM tb
+            UNION SELECT machine, b, product, "order" FROM cb"""
+    else:
+        period = "bk.period_us"
+        keys = 'SELECT machine, b, NULL::VARCHAR AS product, NULL::VARCHAR AS "order" FROM bk'
     return f"""
     WITH m AS (
         SELECT e.enterprise, e.site, e.area, e.line, e.machine,
                x.site_key, x.tz, x.off_us, x.layout_id
         FROM equipment e JOIN _kpi_sites x ON x.enterprise = e.enterprise AND x.site = e.site
         WHERE e.machine IN ({machines_sql})
-    ), iv AS (
-        SELECT st.machine, st.state, m.site_key, m.tz, m.off_us, m.layout_id,
-               greatest(epoch_us(st."start"), $lo_us) AS s,
-               least(epoch_us(st."end"), $hi_us) AS e,
-               st.state = 'down' AND epoch_us(st."end") - epoch_us(st."start") < $minor_us
-                 AS minor,
-               epoch_us(st."start") >= $lo_us AS starts_here
-        FROM states st JOIN m USING (machine)
-        WHERE st."end" > make_timestamp($lo_us)::TIMESTAMPTZ
-          AND st."start" < make_timestamp($hi_us)::TIMESTAMPTZ
+    ), iv AS ({_iv_sql(attr)}
     ), agg AS (
-        SELECT machine, site_key, layout_id, state, minor,
+        SELECT machine, product, "order", site_key, layout_id, state, minor,
                {k_s} AS kb, {"kb" if qy.grain == "range" else k_e} AS ke,
                count(*) AS n, sum(s) AS sum_s, sum(e) AS sum_e,
                count(*) FILTER (WHERE starts_here) AS n_start
         FROM iv GROUP BY ALL
     ), pieces AS (
-        SELECT machine, state, minor, kb AS b, sum_e - sum_s AS us, n_start
+        SELECT machine, product, "order", state, minor, kb AS b, sum_e - sum_s AS us, n_start
         FROM agg WHERE kb = ke
         UNION ALL
-        SELECT x.machine, x.state, x.minor, x.b,
+        SELECT x.machine, x.product, x."order", x.state, x.minor, x.b,
                CASE WHEN x.b = x.kb THEN x.n * bt.b_hi_us - x.sum_s
                     WHEN x.b = x.ke THEN x.sum_e - x.n * bt.b_lo_us
                     ELSE x.n * (bt.b_hi_us - bt.b_lo_us) END AS us,
@@ -293,7 +367,7 @@ def buckets_sql(qy: KpiQuery, machines_sql: str, key: str) -> str:
         FROM ({exploded}) x
         JOIN _kpi_buckets bt ON bt.site_key = x.site_key AND bt.b = x.b
     ), tb AS (
-        SELECT machine, b,
+        SELECT machine, product, "order", b,
           sum(us) FILTER (WHERE state = 'planned_down') AS planned_down_us,
           sum(us) FILTER (WHERE state = 'running') AS apt_us,
           sum(us) FILTER (WHERE state = 'setup') AS asut_us,
@@ -303,9 +377,9 @@ def buckets_sql(qy: KpiQuery, machines_sql: str, key: str) -> str:
           sum(n_start) FILTER (WHERE state = 'down' AND NOT minor) AS failures,
           sum(us) FILTER (WHERE state = 'down' AND NOT minor) AS failure_us,
           sum(n_start) FILTER (WHERE state = 'down' AND minor) AS minor_stops
-        FROM pieces GROUP BY machine, b
+        FROM pieces GROUP BY ALL
     ), cb AS (
-        SELECT c.machine, {k_c} AS b,
+        SELECT c.machine, {counts_attr}, {k_c} AS b,
           sum(c.good + c.scrap + c.rework) AS pq, sum(c.good) AS gq, sum(c.scrap) AS sq,
           sum(c.rework) AS rq,
           sum((c.good + c.scrap + c.rework) * coalesce(pm.ideal_cycle_s, pg.ideal_cycle_s))
@@ -319,23 +393,28 @@ def buckets_sql(qy: KpiQuery, machines_sql: str, key: str) -> str:
           AND c.ts <= make_timestamp($hi_us)::TIMESTAMPTZ
         GROUP BY ALL
     ), bk AS (
-        SELECT m.enterprise, m.site, m.area, m.line, m.machine, bt.b, bt.shift, bt.shift_day,
-               bt.b_hi_us - bt.b_lo_us AS period_us
+        SELECT m.machine, bt.b, bt.shift, bt.shift_day, bt.b_hi_us - bt.b_lo_us AS period_us
         FROM m JOIN _kpi_buckets bt USING (site_key)
+    ), j AS (
+        SELECT m.enterprise, m.site, m.area, m.line, k.machine, k.product, k."order", k.b,
+          bk.shift, bk.shift_day,
+          {period} AS period_us,
+          coalesce(tb.covered_us, 0) AS covered_us,
+          coalesce(tb.planned_down_us, 0) AS planned_down_us,
+          coalesce(tb.apt_us, 0) AS apt_us, coalesce(tb.asut_us, 0) AS asut_us,
+          coalesce(tb.adet_us, 0) AS adet_us, coalesce(tb.adot_us, 0) AS adot_us,
+          coalesce(cb.pq, 0) AS pq, coalesce(cb.gq, 0) AS gq, coalesce(cb.sq, 0) AS sq,
+          coalesce(cb.rq, 0) AS rq, coalesce(cb.ideal_s, 0) AS ideal_s,
+          coalesce(cb.no_ideal_q, 0) AS no_ideal_q,
+          coalesce(tb.failures, 0) AS failures, coalesce(tb.failure_us, 0) AS failure_us,
+          coalesce(tb.minor_stops, 0) AS minor_stops
+        FROM ({keys}) k
+        JOIN m ON m.machine = k.machine
+        JOIN bk ON bk.machine = k.machine AND bk.b = k.b
+        LEFT JOIN tb {same.format(a="tb", b="k")}
+        LEFT JOIN cb {same.format(a="cb", b="k")}
     )
-    SELECT bk.*,
-      coalesce(tb.planned_down_us, 0) AS planned_down_us,
-      coalesce(tb.apt_us, 0) AS apt_us, coalesce(tb.asut_us, 0) AS asut_us,
-      coalesce(tb.adet_us, 0) AS adet_us, coalesce(tb.adot_us, 0) AS adot_us,
-      bk.period_us - coalesce(tb.covered_us, 0) AS no_data_us,
-      coalesce(cb.pq, 0) AS pq, coalesce(cb.gq, 0) AS gq, coalesce(cb.sq, 0) AS sq,
-      coalesce(cb.rq, 0) AS rq, coalesce(cb.ideal_s, 0) AS ideal_s,
-      coalesce(cb.no_ideal_q, 0) AS no_ideal_q,
-      coalesce(tb.failures, 0) AS failures, coalesce(tb.failure_us, 0) AS failure_us,
-      coalesce(tb.minor_stops, 0) AS minor_stops
-    FROM bk
-    LEFT JOIN tb ON tb.machine = bk.machine AND tb.b = bk.b
-    LEFT JOIN cb ON cb.machine = bk.machine AND cb.b = bk.b
+    SELECT * EXCLUDE (covered_us), period_us - covered_us AS no_data_us FROM j
     """
 
 
