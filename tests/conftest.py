@@ -48,3 +48,12 @@ def load(store: Store) -> Callable[..., TableReport]:
         return reports[0]
 
     return _load
+
+
+@pytest.fixture
+def mosquitto(tmp_path: Path) -> Iterator[object]:
+    from brokers import Mosquitto
+
+    broker = Mosquitto(tmp_path)
+    yield broker
+    broker.stop()

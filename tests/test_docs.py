@@ -49,4 +49,4 @@ def test_every_reason_the_validator_emits_is_listed():
     emitted = {"overlap", "conflict", "broken_row"}
     for k in KINDS.values():
         emitted |= {code for _, code, _ in validate._checks(k, validate.Limits())}
-    assert emitted == set(validate.REASONS)
+    assert emitted <= set(validate.REASONS)

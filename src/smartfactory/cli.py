@@ -116,10 +116,9 @@ def import_cmd(files: tuple[Path, ...], kind: str | None, db: Path | None, fmt: 
     """Import CSV, Excel or Parquet FILES. Good rows are stored, bad rows go to the dead letters
     with file, line and reason. Exits non-zero only if nothing could be read."""
     from .ingest.importer import import_files
-    from .ingest.validate import Limits
 
     settings = get_settings(db=db)
-    limits = Limits(settings.timezone, settings.min_year, settings.max_future_s)
+    limits = _limits(settings)
     with _store(db) as store, _progress() as bar:
         tasks: dict[str, Any] = {}
 
@@ -490,6 +489,63 @@ def _fmt(col: str, v: Any) -> str:
     if isinstance(v, float):
         return f"{v:,.0f}"
     return str(v)
+
+
+@main.group()
+def ingest() -> None:
+    """Live connectors: run until interrupted, storing what machines send."""
+
+
+@ingest.command("mqtt")
+@click.option("--broker", required=True, help="mqtt://HOST:PORT")
+@click.option(
+    "--topic", "topics", multiple=True, help="Topic filter(s) [default: sf/v1/# and umh/v1/#]."
+)
+@DB_OPTION
+@click.option("--client-id", default=None, help="MQTT client id (the broker keeps its session).")
+def ingest_mqtt(
+    broker: str, topics: tuple[str, ...], db: Path | None, client_id: str | None
+) -> None:
+    """Subscribe to the unified namespace (QoS 1, persistent session) and store every message;
+    a message is acknowledged only after it is stored."""
+    import threading
+
+    from .ingest.live import LiveIngestor
+    from .ingest.mqtt import DEFAULT_TOPICS, MqttIngestor
+
+    settings = get_settings(db=db, mqtt_client_id=client_id)
+    with _store(db) as store:
+        live = LiveIngestor(
+            store,
+            limits=_limits(settings),
+            unknown_machines=settings.unknown_machines,
+            max_payload_bytes=settings.max_payload_bytes,
+            source="mqtt",
+        )
+        ing = MqttIngestor(
+            live, broker, topics=topics or DEFAULT_TOPICS, client_id=settings.mqtt_client_id
+        )
+        runner = threading.Thread(target=ing.run, name="mqtt", daemon=True)
+        runner.start()
+        console.print(f"ingesting {', '.join(ing.topics)} from {broker} into {settings.db}")
+        last = -1
+        try:
+            while runner.is_alive():
+                runner.join(1.0)
+                if ing.stored_messages != last:
+                    last = ing.stored_messages
+                    click.echo(f"stored {last} messages", err=True)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            ing.stop()
+            runner.join(10)
+
+
+def _limits(settings: Any) -> Any:
+    from .ingest.validate import Limits
+
+    return Limits(settings.timezone, settings.min_year, settings.max_future_s)
 
 
 # -- running the platform ----------------------------------------------------------------------

@@ -294,6 +294,21 @@ KINDS: dict[str, Kind] = {
             detect=frozenset({"machine", "start", "end", "state"}),
         ),
         Kind(
+            "state_events",
+            "상태변경",
+            (
+                _MACHINE,
+                _f("ts", "timestamp", True, "시각", "When the machine entered the state", "일시"),
+                _f("state", "text", True, "상태", "running | idle | setup | down | planned_down"),
+                _f("reason", "text", False, "사유", "Why"),
+            ),
+            key=("machine", "ts"),
+            mode="event",
+            help="State changes as machines report them (MQTT, OPC UA, HTTP, or a log file): "
+            "each opens an interval that the machine's next change closes.",
+            detect=frozenset({"machine", "ts", "state"}),
+        ),
+        Kind(
             "counts",
             "생산실적",
             (
@@ -445,6 +460,7 @@ LOAD_ORDER = (
     "lots",
     "genealogy",
     "states",
+    "state_events",
     "counts",
     "measurements",
     "inspections",

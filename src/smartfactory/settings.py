@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +42,20 @@ class Settings(BaseSettings):
     min_year: int = Field(
         default=2000,
         description="Records stamped before 1 January of this year are rejected.",
+    )
+    unknown_machines: Literal["register", "reject"] = Field(
+        default="register",
+        description="What live connectors do with a machine not in the equipment list: "
+        "register it under the path its topic names, or reject its messages.",
+    )
+    max_payload_bytes: int = Field(
+        default=1 << 20,
+        ge=1024,
+        description="Live messages larger than this go to the dead letters (bytes).",
+    )
+    mqtt_client_id: str = Field(
+        default="smartfactory-ingest",
+        description="MQTT client id; the broker keeps this client's session and queued messages.",
     )
 
 

@@ -36,6 +36,14 @@ REASONS: dict[str, str] = {
     "broken_row": "a line that does not split into the header's columns",
     "overlap": "a state interval overlapping another of the same machine",
     "conflict": "same key as a stored (or earlier) record, different values",
+    # live messages (MQTT, OPC UA, HTTP)
+    "out_of_order": "a state change older than the machine's last closed interval",
+    "bad_json": "a message that is not valid JSON",
+    "bad_payload": "a message item that is not an object with timestamp_ms as a number",
+    "bad_topic": "a topic outside the unified namespace, or an unmapped UMH topic",
+    "unknown_kind": "a message kind other than state, count, measurement, inspection",
+    "oversize": "a message larger than max_payload_bytes",
+    "unknown_machine": "a machine not in the equipment list, when unknown_machines is reject",
 }
 
 TS_WITH_OFFSET = r"\d:\d\d.*([Zz]|[+-]\d\d(:?\d\d)?)$"
@@ -108,7 +116,7 @@ def _checks(k: Kind, limits: Limits) -> list[tuple[str, str, str]]:
                     f"{label} || ' ' || {raw} || ' is not {what}'",
                 )
             )
-    if k.name == "states":
+    if k.name in ("states", "state_events"):
         out.append(
             (
                 '"r_state" IS NOT NULL AND "state" IS NULL',
@@ -117,6 +125,7 @@ def _checks(k: Kind, limits: Limits) -> list[tuple[str, str, str]]:
                 "planned_down'",
             )
         )
+    if k.name == "states":
         out.append(
             (
                 '"end" <= "start"',
@@ -175,6 +184,10 @@ def stage(
             if f.default is not None:
                 expr = f"coalesce({expr}, {_lit(f.default)})"
             raw_cols.append(f"{expr} AS {q('r_' + f.name)}")
+        # where each row came from, when a batch mixes sources (e.g. MQTT topics)
+        raw_cols.append(
+            "i._source" if "_source" in raw.column_names else "NULL::VARCHAR AS _source"
+        )
         if "machine" in k.columns and "machine" in cmap.fields:
             tz_join = (
                 "LEFT JOIN (SELECT e.machine AS _m, s.timezone AS _site_tz FROM equipment e "
@@ -186,7 +199,7 @@ def stage(
             tz_join, tz = "", _lit(limits.default_timezone)
         typed = []
         for f in k.fields:
-            is_state = (k.name, f.name) == ("states", "state")
+            is_state = k.name in ("states", "state_events") and f.name == "state"
             expr = _state_expr(q("r_state")) if is_state else _typed(f)
             typed.append(f"{expr} AS {q(f.name)}")
         checks = _checks(k, limits)
@@ -200,7 +213,7 @@ def stage(
                 SELECT i._line, {", ".join(raw_cols)}, {tz} AS _tz
                 FROM _raw_in i {tz_join}
             ), t AS (
-                SELECT _line, {r_names}, {", ".join(typed)} FROM r
+                SELECT _line, _source, {r_names}, {", ".join(typed)} FROM r
             ), c AS (
                 SELECT *, list_filter([{codes}], lambda x: x IS NOT NULL) AS _codes,
                           list_filter([{msgs}], lambda x: x IS NOT NULL) AS _msgs

@@ -322,8 +322,8 @@ def buckets_sql(qy: KpiQuery, machines_sql: str, key: str) -> str:
     else:
         exploded = f"SELECT *, {_candidates(qy.grain)} AS b FROM agg WHERE kb <> ke"
     same = (
-        'ON {a}.machine = {b}.machine AND {a}.b = {b}.b '
-        'AND {a}.product IS NOT DISTINCT FROM {b}.product '
+        "ON {a}.machine = {b}.machine AND {a}.b = {b}.b "
+        "AND {a}.product IS NOT DISTINCT FROM {b}.product "
         'AND {a}."order" IS NOT DISTINCT FROM {b}."order"'
     )
     counts_attr = (

@@ -176,12 +176,15 @@ def _append(store: Store, k: Kind, *, batch_id: int, source: str) -> AppendResul
         raw = ", ".join(f"{q(c)} := {q('r_' + c)}" for c in cols)
         con.execute(
             "INSERT INTO dead_letters (batch_id, received_at, source, kind, line, reason, detail,"
-            f" raw) SELECT {batch_id}, now(), ?, ?, _line, _reason, _detail,"
+            f" raw) SELECT {batch_id}, now(), coalesce(_source, ?), ?,"
+            # rows of a file have lines; messages (with their own source) do not
+            " CASE WHEN _source IS NULL THEN _line END, _reason, _detail,"
             f" to_json(struct_pack({raw}))::VARCHAR AS raw FROM _s2 s WHERE _reason IS NOT NULL"
             # the same rejected row from the same source is recorded once, however often sent
-            " AND NOT EXISTS (SELECT 1 FROM dead_letters d WHERE d.source = ? AND d.kind = ?"
-            " AND d.line IS NOT DISTINCT FROM s._line AND d.reason = s._reason"
-            f" AND d.raw = to_json(struct_pack({raw}))::VARCHAR)",
+            " AND NOT EXISTS (SELECT 1 FROM dead_letters d"
+            " WHERE d.source = coalesce(s._source, ?) AND d.kind = ?"
+            " AND d.line IS NOT DISTINCT FROM CASE WHEN s._source IS NULL THEN s._line END"
+            f" AND d.reason = s._reason AND d.raw = to_json(struct_pack({raw}))::VARCHAR)",
             [source, k.name, source, k.name],
         )
     con.execute("DROP TABLE IF EXISTS _s1")

@@ -36,8 +36,22 @@ def table_ddl(k: Kind) -> str:
     return f"CREATE TABLE IF NOT EXISTS {q(k.name)} ({', '.join(cols)})"
 
 
+#: the kinds that schema version 1 created (later kinds come with their own migration)
+_V1_KINDS = (
+    "equipment",
+    "states",
+    "counts",
+    "products",
+    "measurements",
+    "inspections",
+    "orders",
+    "lots",
+    "genealogy",
+)
+
+
 def _v1() -> list[str]:
-    stmts = [table_ddl(k) for k in KINDS.values()]
+    stmts = [table_ddl(KINDS[name]) for name in _V1_KINDS]
     stmts += [
         """CREATE TABLE IF NOT EXISTS sites (
             enterprise VARCHAR NOT NULL, site VARCHAR NOT NULL, timezone VARCHAR NOT NULL,
@@ -67,8 +81,19 @@ def _v2() -> list[str]:
     ]
 
 
+def _v3() -> list[str]:
+    """Live connectors: state change events (a state message opens an interval that the next
+    one of the machine closes), and gateways allowed to post over HTTP (hashed tokens)."""
+    return [
+        table_ddl(KINDS["state_events"]),
+        """CREATE TABLE IF NOT EXISTS gateways (
+            name VARCHAR PRIMARY KEY, token_sha256 VARCHAR NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL DEFAULT now(), enterprise VARCHAR)""",
+    ]
+
+
 #: Migrations in order; index + 1 is the schema version a migration brings the file to.
-MIGRATIONS: list[Callable[[], list[str]]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[], list[str]]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,0 +1,5 @@
+"""``python -m smartfactory``: the same as the ``smartfactory`` command."""
+
+from .cli import main
+
+main()
