@@ -52,7 +52,7 @@ def load(store: Store) -> Callable[..., TableReport]:
 
 @pytest.fixture
 def mosquitto(tmp_path: Path) -> Iterator[object]:
-    from brokers import Mosquitto
+    from smartfactory.testing import Mosquitto
 
     broker = Mosquitto(tmp_path)
     yield broker

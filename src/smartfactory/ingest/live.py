@@ -146,7 +146,8 @@ class LiveIngestor:
         from .formats import map_columns
 
         stage(self.store.con, pa.table(cols), map_columns(list(k.columns), k), self.limits)
-        return append_stage(self.store, k, batch_id=batch_id, source=self.source)
+        # machines were registered (or their rows rejected) by _machines, with their path
+        return append_stage(self.store, k, batch_id=batch_id, source=self.source, register=False)
 
     def _close_intervals(self, machines: set[str], batch_id: int) -> AppendResult:
         """Turn each machine's consecutive state changes into closed intervals in ``states``.

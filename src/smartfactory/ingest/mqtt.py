@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass
 from urllib.parse import urlparse
@@ -60,8 +61,8 @@ class MqttIngestor:
         *,
         topics: tuple[str, ...] = DEFAULT_TOPICS,
         client_id: str = "smartfactory-ingest",
-        batch_max: int = 5_000,
-        batch_wait_s: float = 0.05,
+        batch_max: int = 10_000,
+        batch_wait_s: float = 0.1,
     ) -> None:
         self.live = live
         self.host, self.port = parse_broker(broker)
@@ -98,7 +99,7 @@ class MqttIngestor:
     def _on_message(self, client, userdata, msg) -> None:
         with self._have:
             self._queue.append(_Msg(msg.topic, msg.payload, msg.mid, msg.qos, self._generation))
-            if len(self._queue) >= self.batch_max:
+            if len(self._queue) == 1 or len(self._queue) >= self.batch_max:
                 self._have.notify()
 
     # -- running -------------------------------------------------------------------------------
@@ -140,17 +141,27 @@ class MqttIngestor:
         client.loop_start()
         try:
             while not self._stop.is_set():
-                with self._have:
-                    if not self._queue:
-                        self._have.wait(self.batch_wait_s)
-                    batch = [
-                        self._queue.popleft() for _ in range(min(len(self._queue), self.batch_max))
-                    ]
+                batch = self._next_batch()
                 if batch:
                     self._store(client, batch)
         finally:
             client.loop_stop()
             client.disconnect()
+
+    def _next_batch(self) -> list[_Msg]:
+        """Wait for a message, then gather more for up to ``batch_wait_s`` (or ``batch_max``):
+        each batch costs a few fixed milliseconds of SQL, so under load larger batches keep up,
+        while a lone message still waits no longer than ``batch_wait_s``."""
+        with self._have:
+            while not self._queue and not self._stop.is_set():
+                self._have.wait(0.5)
+            deadline = time.monotonic() + self.batch_wait_s
+            while len(self._queue) < self.batch_max and not self._stop.is_set():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._have.wait(left)
+            return [self._queue.popleft() for _ in range(min(len(self._queue), self.batch_max))]
 
     def _store(self, client, batch: list[_Msg]) -> None:
         while True:

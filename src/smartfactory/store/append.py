@@ -86,13 +86,20 @@ def dead_letter(
     )
 
 
-def append_stage(store: Store, k: Kind, *, batch_id: int, source: str) -> AppendResult:
-    """Load ``_stage`` into the kind's table; see the module docstring. One transaction."""
+def append_stage(
+    store: Store, k: Kind, *, batch_id: int, source: str, register: bool = True
+) -> AppendResult:
+    """Load ``_stage`` into the kind's table; see the module docstring. One transaction.
+
+    ``register=False`` skips registering unseen machines (the caller has done it).
+    """
     with store.transaction():
-        return _append(store, k, batch_id=batch_id, source=source)
+        return _append(store, k, batch_id=batch_id, source=source, register=register)
 
 
-def _append(store: Store, k: Kind, *, batch_id: int, source: str) -> AppendResult:
+def _append(
+    store: Store, k: Kind, *, batch_id: int, source: str, register: bool = True
+) -> AppendResult:
     con = store.con
     cols = k.columns
     key = list(k.key)
@@ -114,9 +121,19 @@ def _append(store: Store, k: Kind, *, batch_id: int, source: str) -> AppendResul
         """
     )
     # 2. Against the stored records with the same key. Only the batch's key range is scanned.
-    prune = ""
+    # (a live connector appends small batches to a large table: the scan must not grow with it)
+    conds = []
     if "machine" in key and k.field("machine").required:
-        prune = "WHERE machine IN (SELECT DISTINCT machine FROM _s1 WHERE _reason IS NULL)"
+        conds.append("machine IN (SELECT DISTINCT machine FROM _s1 WHERE _reason IS NULL)")
+    for c in key:
+        f = k.field(c)
+        if f.type == "timestamp" and f.required:
+            conds.append(
+                f"{q(c)} BETWEEN (SELECT min({q(c)}) FROM _s1 WHERE _reason IS NULL) "
+                f"AND (SELECT max({q(c)}) FROM _s1 WHERE _reason IS NULL)"
+            )
+            break
+    prune = ("WHERE " + " AND ".join(conds)) if conds else ""
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE _s2 AS
@@ -159,7 +176,7 @@ def _append(store: Store, k: Kind, *, batch_id: int, source: str) -> AppendResul
             res.rejected += n
             res.by_reason[reason] = n
 
-    if "machine" in cols and k.name != "equipment":
+    if register and "machine" in cols and k.name != "equipment":
         _register_machines(store)
     if k.mode == "reference" and res.accepted:
         con.execute(

@@ -1,4 +1,8 @@
-"""Real peers for the connectivity tests: a Mosquitto broker on a free loopback port."""
+"""Real peers for tests and benchmarks: a Mosquitto broker on a free loopback port.
+
+Used by the project's tests and benchmarks, and useful to anyone testing a gateway against the
+platform without a plant: ``with Mosquitto(tmpdir) as broker: …`` (stops by itself).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,6 @@ import socket
 import subprocess
 import time
 from pathlib import Path
-
-import pytest
 
 
 def free_port() -> int:
@@ -35,7 +37,7 @@ class Mosquitto:
     def __init__(self, workdir: Path) -> None:
         binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         if not Path(binary).exists():
-            pytest.fail(
+            raise RuntimeError(
                 "Mosquitto is not installed: run `make test` as root, or "
                 "`apt-get install mosquitto`"
             )
@@ -79,3 +81,9 @@ class Mosquitto:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+    def __enter__(self) -> Mosquitto:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
