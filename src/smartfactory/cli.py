@@ -542,6 +542,65 @@ def ingest_mqtt(
             runner.join(10)
 
 
+@ingest.command("opcua")
+@click.option(
+    "--config",
+    "config_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Connectors file (TOML) with [[opcua]] endpoints and node maps.",
+)
+@DB_OPTION
+def ingest_opcua(config_path: Path, db: Path | None) -> None:
+    """Subscribe to the OPC UA nodes in the config and store their changes; reconnects with
+    back-off when a server goes away."""
+    import threading
+
+    from .ingest.connectors import live_ingestor
+    from .ingest.opcua import OpcUaIngestor, load_config
+
+    settings = get_settings(db=db)
+    endpoints = load_config(config_path)
+    with _store(db) as store:
+        ing = OpcUaIngestor(live_ingestor(store, settings, "opcua"), endpoints)
+        runner = threading.Thread(target=ing.run, name="opcua", daemon=True)
+        runner.start()
+        console.print(f"ingesting {len(endpoints)} OPC UA endpoint(s) into {settings.db}")
+        last = -1
+        try:
+            while runner.is_alive():
+                runner.join(1.0)
+                if ing.stored_messages != last:
+                    last = ing.stored_messages
+                    click.echo(f"stored {last} messages", err=True)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            ing.stop()
+            runner.join(15)
+
+
+@main.group()
+def gateway() -> None:
+    """Gateways that post data over HTTP (POST /api/ingest), one token each."""
+
+
+@gateway.command("add")
+@click.argument("name")
+@DB_OPTION
+def gateway_add(name: str, db: Path | None) -> None:
+    """Create (or replace) gateway NAME and print its API token (shown once)."""
+    from .web.gateways import add_gateway
+
+    with _store(db) as store:
+        token = add_gateway(store, name)
+    click.echo(token)
+    console.print(
+        f"gateway {name!r}: send it as 'Authorization: Bearer <token>' to "
+        "POST /api/ingest (the token is not stored, only its hash)"
+    )
+
+
 def _limits(settings: Any) -> Any:
     from .ingest.validate import Limits
 
@@ -555,11 +614,17 @@ def _limits(settings: Any) -> Any:
 @DB_OPTION
 @click.option("--host", default=None, help="Bind address [default 127.0.0.1].")
 @click.option("--port", default=None, type=int, help="Port [default 8000].")
-def serve(db: Path | None, host: str | None, port: int | None) -> None:
-    """Run the web app on the store."""
+@click.option(
+    "--connectors",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Connectors file (TOML): [[mqtt]] and [[opcua]] to run inside the service.",
+)
+def serve(db: Path | None, host: str | None, port: int | None, connectors: Path | None) -> None:
+    """Run the web app (and the connectors in --connectors) on the store."""
     from .web.server import run
 
-    settings = get_settings(db=db, host=host, port=port)
+    settings = get_settings(db=db, host=host, port=port, connectors=connectors)
     run(settings)
 
 

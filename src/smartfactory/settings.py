@@ -53,6 +53,11 @@ class Settings(BaseSettings):
         ge=1024,
         description="Live messages larger than this go to the dead letters (bytes).",
     )
+    connectors: Path | None = Field(
+        default=None,
+        description="Connectors file (TOML) whose [[mqtt]] and [[opcua]] connectors "
+        "`smartfactory serve` runs inside the service.",
+    )
     mqtt_client_id: str = Field(
         default="smartfactory-ingest",
         description="MQTT client id; the broker keeps this client's session and queued messages.",

@@ -30,6 +30,20 @@ class BatchReport:
     messages: int = 0
     results: dict[str, AppendResult] = field(default_factory=dict)
     rejected_messages: int = 0
+    #: reasons of the messages (or message items) rejected before they became rows
+    message_reasons: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(r.duplicates for r in self.results.values())
+
+    @property
+    def by_reason(self) -> dict[str, int]:
+        out = dict(self.message_reasons)
+        for res in self.results.values():
+            for k, v in res.by_reason.items():
+                out[k] = out.get(k, 0) + v
+        return out
 
     @property
     def stored(self) -> int:
@@ -81,6 +95,8 @@ class LiveIngestor:
                 report.results[kind] = res
                 total.add(res)
             report.rejected_messages = len(rejects)
+            for r in rejects:
+                report.message_reasons[r.reason] = report.message_reasons.get(r.reason, 0) + 1
             _dead_letters(self.store, rejects, batch_id)
             total.rejected += len(rejects)
             finish_batch(self.store, batch_id, total)

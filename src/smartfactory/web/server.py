@@ -4,49 +4,44 @@ the same library queries. (The full dashboards arrive with the web issue; this i
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from importlib.resources import files
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 
 from ..errors import ConfigError, NotFoundError
+from ..ingest.connectors import live_ingestor, start_connectors
 from ..kpi.engine import KpiQuery, compute
 from ..settings import Settings
 from ..store.db import Store
+from .deps import StoreDep, templates
 from .i18n import pick_lang, translator
+from .routes import ingest as ingest_routes
 
 logger = logging.getLogger(__name__)
-
-templates = Jinja2Templates(directory=str(files("smartfactory.web") / "templates"))
-
-
-def get_store(request: Request) -> Iterator[Store]:
-    """The app's store on a cursor of its own for this request (thread-safe)."""
-    store = request.app.state.store.cursor()
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-StoreDep = Annotated[Store, Depends(get_store)]
 
 
 def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # The service owns the database file (DuckDB allows one writing process).
-        app.state.store = Store(settings.db, default_timezone=settings.timezone)
+        store = Store(settings.db, default_timezone=settings.timezone)
+        app.state.store = store
+        app.state.http_ingestor = live_ingestor(store.cursor(), settings, "http")
+        connectors = (
+            start_connectors(store, settings, settings.connectors) if settings.connectors else None
+        )
         try:
             yield
         finally:
-            app.state.store.close()
+            if connectors:
+                connectors.stop()
+            store.close()
 
     app = FastAPI(title="SmartFactory", version="0.1.0", lifespan=lifespan)
+    app.include_router(ingest_routes.router)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
