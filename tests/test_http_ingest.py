@@ -23,13 +23,18 @@ def test_gateway_posts_are_stored_and_bad_items_reported(tmp_path: Path):
         token = add_gateway(s, "line1-gw")
         other = add_gateway(s, "line2-gw")
     body = [
-        {"topic": f"{TOPIC}/state", "payload": [{"timestamp_ms": T0, "state": "running"},
-                                                 {"timestamp_ms": T0 + 60_000, "state": "down",
-                                                  "reason": "jam"}]},
-        {"topic": f"{TOPIC}/count", "payload": {"timestamp_ms": T0 + 60_000, "product": "P",
-                                                "good": 10, "scrap": 1}},
-        {"topic": f"{TOPIC}/count", "payload": {"timestamp_ms": T0, "product": "P",
-                                                "good": -3}},
+        {
+            "topic": f"{TOPIC}/state",
+            "payload": [
+                {"timestamp_ms": T0, "state": "running"},
+                {"timestamp_ms": T0 + 60_000, "state": "down", "reason": "jam"},
+            ],
+        },
+        {
+            "topic": f"{TOPIC}/count",
+            "payload": {"timestamp_ms": T0 + 60_000, "product": "P", "good": 10, "scrap": 1},
+        },
+        {"topic": f"{TOPIC}/count", "payload": {"timestamp_ms": T0, "product": "P", "good": -3}},
         {"topic": f"{TOPIC}/sound", "payload": {"timestamp_ms": T0}},
         {"topic": f"{TOPIC}/count", "payload": "hello"},
     ]
@@ -42,8 +47,9 @@ def test_gateway_posts_are_stored_and_bad_items_reported(tmp_path: Path):
         got = r.json()
         assert (got["gateway"], got["messages"], got["stored"]) == ("line1-gw", 5, 3)
         assert got["by_reason"] == {"negative_count": 1, "unknown_kind": 1, "bad_payload": 1}
-        again = c.post("/api/ingest", json=body,
-                       headers={"Authorization": f"Bearer {other}"}).json()
+        again = c.post(
+            "/api/ingest", json=body, headers={"Authorization": f"Bearer {other}"}
+        ).json()
         assert (again["stored"], again["duplicates"]) == (0, 3)
         st = c.get("/api/status").json()
     assert st["records"]["state_events"] == 2 and st["records"]["states"] == 1
@@ -57,17 +63,20 @@ def test_serve_runs_the_mqtt_connector_from_its_config(tmp_path: Path, mosquitto
     cfg.write_text(f'[[mqtt]]\nbroker = "{mosquitto.url}"\nclient_id = "svc-test"\n')
     db = tmp_path / "svc.duckdb"
     with TestClient(create_app(Settings(db=db, connectors=cfg))) as c:
-        pub = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
-                          protocol=mqtt.MQTTv5)
+        pub = mqtt.Client(
+            callback_api_version=mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5
+        )
         pub.connect("127.0.0.1", mosquitto.port)
         pub.loop_start()
         time.sleep(0.5)  # the connector subscribes
         for i in range(20):
-            pub.publish(f"{TOPIC}/count", json.dumps(
-                {"timestamp_ms": T0 + i * 1000, "product": "P", "good": 1}), qos=1)
+            pub.publish(
+                f"{TOPIC}/count",
+                json.dumps({"timestamp_ms": T0 + i * 1000, "product": "P", "good": 1}),
+                qos=1,
+            )
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and c.get("/api/status").json()[
-                "records"]["counts"] < 20:
+        while time.monotonic() < deadline and c.get("/api/status").json()["records"]["counts"] < 20:
             time.sleep(0.1)
         pub.loop_stop()
         assert c.get("/api/status").json()["records"]["counts"] == 20
