@@ -192,10 +192,37 @@ def template(kind: str, out_path: Path | None) -> None:
     show_default=True,
     help="Directory for the interchange files.",
 )
+@click.option(
+    "--publish",
+    "publish",
+    metavar="mqtt://HOST:PORT",
+    help="Then act as the plant: replay it to this MQTT broker (unified namespace).",
+)
+@click.option(
+    "--serve-opcua",
+    "serve_opcua",
+    metavar="opc.tcp://HOST:PORT",
+    help="Then act as the plant: serve it as an OPC UA server at this endpoint.",
+)
+@click.option(
+    "--speed",
+    default=60.0,
+    show_default=True,
+    help="Replay speed: simulated seconds per second (0: as fast as possible).",
+)
 def simulate(
-    machines: int, days: int, seed: int, start_day: str | None, no_causes: bool, out_dir: Path
+    machines: int,
+    days: int,
+    seed: int,
+    start_day: str | None,
+    no_causes: bool,
+    out_dir: Path,
+    publish: str | None,
+    serve_opcua: str | None,
+    speed: float,
 ) -> None:
-    """Simulate a plant and write its interchange files plus ground_truth.json."""
+    """Simulate a plant and write its interchange files plus ground_truth.json; with
+    --publish or --serve-opcua, then replay it live."""
     from datetime import date
 
     from .sim import simulate as run_sim
@@ -212,6 +239,21 @@ def simulate(
             progress=lambda d, t: bar.update(task, completed=d, total=t),
         )
     _print_json(summary)
+    from .sim import replay
+
+    if publish:
+        console.print(f"replaying to {publish} at {speed:g}× (Ctrl+C to stop)")
+        n = replay.publish_mqtt(out_dir, publish, speed=speed)
+        console.print(f"published {n:,} events")
+    if serve_opcua:
+        cfg = out_dir / "opcua.toml"
+        cfg.write_text(replay.opcua_config(out_dir, serve_opcua), "utf-8")
+        console.print(
+            f"serving {serve_opcua} at {speed:g}×; node map for "
+            f"`smartfactory ingest opcua --config {cfg}`"
+        )
+        n = replay.serve_opcua(out_dir, serve_opcua, speed=speed)
+        console.print(f"served {n:,} events")
 
 
 # -- what is stored ----------------------------------------------------------------------------
