@@ -263,18 +263,16 @@ def serve_opcua(
         for m in sorted(plant(files)):
             obj = await server.nodes.objects.add_object(ns, m)
             nodes[f"{m}.State"] = await obj.add_variable(
-                ua.NodeId(f"{m}.State", ns), "State", ua.Variant(0, ua.VariantType.Int32)
+                f"ns={ns};s={m}.State", "State", ua.Variant(0, ua.VariantType.Int32)
             )
             for fld in ("good", "scrap", "rework"):
                 nodes[f"{m}.{fld}"] = await obj.add_variable(
-                    ua.NodeId(f"{m}.{fld}", ns), fld, ua.Variant(0, ua.VariantType.UInt32)
+                    f"ns={ns};s={m}.{fld}", fld, ua.Variant(0, ua.VariantType.UInt32)
                 )
                 totals[f"{m}.{fld}"] = 0
             for mm, tag in sorted(tags):
                 if mm == m:
-                    nodes[f"{m}.{tag}"] = await obj.add_variable(
-                        ua.NodeId(f"{m}.{tag}", ns), tag, 0.0
-                    )
+                    nodes[f"{m}.{tag}"] = await obj.add_variable(f"ns={ns};s={m}.{tag}", tag, 0.0)
         async with server:
             if ready:
                 ready()
@@ -312,7 +310,7 @@ def serve_opcua(
             async def flush() -> None:
                 for key, var, at in pending:
                     await nodes[key].write_value(
-                        ua.DataValue(var, SourceTimestamp=at, ServerTimestamp=at)
+                        ua.DataValue(var, SourceTimestamp=at, ServerTimestamp=at)  # type: ignore[arg-type]
                     )
                 pending.clear()
 
