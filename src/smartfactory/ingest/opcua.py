@@ -185,6 +185,10 @@ class OpcUaIngestor:
                 if nm is None:
                     return
                 dv = data.monitored_item.Value
+                if dv.StatusCode is not None and not dv.StatusCode.is_good():
+                    # uncertain or bad quality (a broken sensor, no value yet): not a reading
+                    logger.debug("OPC UA %s: %s has status %s", ep.endpoint, nm.node, dv.StatusCode)
+                    return
                 ts = dv.SourceTimestamp or dv.ServerTimestamp
                 if ts is not None and ts.tzinfo is None:
                     ts = ts.replace(tzinfo=UTC)
