@@ -4,6 +4,7 @@
 
 Measures, median over runs, in the same run as the baseline:
 - baseline: a plain paho publisher → paho subscriber (QoS 1), messages per second;
+(publishers run in a process of their own, as gateways do; subscriber and ingestor in this one)
 - single events: QoS 1 messages of one count each, published → stored (committed), msgs/s;
 - batched: messages of 100 events each, events/s;
 - delay from publish to queryable (committed) at a steady 2,000 messages/s: 95th percentile.
@@ -15,6 +16,8 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -41,41 +44,35 @@ def client(port: int, cid: str) -> mqtt.Client:
     return c
 
 
-def publish(port: int, msgs: list[tuple[str, bytes]], per_s: float = 0) -> None:
-    c = client(port, f"bench-pub-{time.monotonic_ns()}")
-    infos = []
-    start = time.perf_counter()
-    for i, (t, p) in enumerate(msgs):
-        if per_s:
-            delay = start + i / per_s - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-        infos.append(c.publish(t, p, qos=1))
-    for info in infos:
-        info.wait_for_publish(60)
-    c.loop_stop()
-    c.disconnect()
+PUBLISHER = """
+import json, sys, time
+import paho.mqtt.client as mqtt
+port, n, per_msg, t0, prefix = (int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]),
+                                int(sys.argv[4]), sys.argv[5])
+c = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
+                client_id=f"bench-pub-{time.monotonic_ns()}", protocol=mqtt.MQTTv5)
+c.max_inflight_messages_set(1000)
+c.max_queued_messages_set(0)
+c.connect("127.0.0.1", port)
+c.loop_start()
+infos = []
+for i in range(n):
+    events = [{"timestamp_ms": t0 + (i * per_msg + j) * 10, "product": "P-100", "good": 1,
+               "scrap": 0} for j in range(per_msg)]
+    body = json.dumps(events if per_msg > 1 else events[0])
+    infos.append(c.publish(f"{prefix}/M{i % 50:02d}/count", body, qos=1))
+for info in infos:
+    info.wait_for_publish(120)
+c.loop_stop()
+"""
 
 
-def counts(n: int, per_msg: int, t0_ms: int, run: int) -> list[tuple[str, bytes]]:
-    out = []
-    for i in range(n):
-        events = [
-            {
-                "timestamp_ms": t0_ms + (i * per_msg + j) * 10,
-                "product": "P-100",
-                "good": 1,
-                "scrap": 0,
-            }
-            for j in range(per_msg)
-        ]
-        out.append(
-            (
-                TOPIC.format(m=f"M{(i % 50):02d}-{run}"),
-                json.dumps(events if per_msg > 1 else events[0]).encode(),
-            )
-        )
-    return out
+def publish(port: int, n: int, per_msg: int, t0_ms: int, prefix: str) -> None:
+    """Publish from a process of its own, as a gateway would (it does not share our GIL)."""
+    subprocess.run(
+        [sys.executable, "-c", PUBLISHER, str(port), str(n), str(per_msg), str(t0_ms), prefix],
+        check=True,
+    )
 
 
 def baseline(broker: Mosquitto, n: int) -> float:
@@ -97,11 +94,8 @@ def baseline(broker: Mosquitto, n: int) -> float:
     sub.subscribe("bench/#", qos=1)
     sub.loop_start()
     time.sleep(0.3)
-    msgs = [
-        (f"bench/{i % 50}", json.dumps({"timestamp_ms": i, "good": 1}).encode()) for i in range(n)
-    ]
     t0 = time.perf_counter()
-    publish(broker.port, msgs)
+    publish(broker.port, n, 1, 0, "bench")
     got.wait(120)
     sub.loop_stop()
     sub.disconnect()
@@ -114,9 +108,14 @@ def ours(broker: Mosquitto, work: Path, n: int, per_msg: int, run: int) -> float
     t = threading.Thread(target=ing.run, daemon=True)
     t.start()
     ing.connected.wait(10)
-    msgs = counts(n, per_msg, 1_736_121_600_000 + run * 10**9, run)
     t0 = time.perf_counter()
-    publish(broker.port, msgs)
+    publish(
+        broker.port,
+        n,
+        per_msg,
+        1_736_121_600_000 + run * 10**9,
+        f"sf/v1/hanbit/plant1/moulding/L{per_msg}-{run}",
+    )
     while ing.stored_messages < n:
         time.sleep(0.005)
     elapsed = time.perf_counter() - t0
@@ -147,9 +146,6 @@ def delay_p95(broker: Mosquitto, work: Path, seconds: float, per_s: float) -> fl
     ing.connected.wait(10)
     n = int(seconds * per_s)
 
-    def gen() -> list[tuple[str, bytes]]:
-        return []
-
     # each message carries its publish time as its timestamp
     c = client(broker.port, "bench-delay-pub")
     start = time.perf_counter()
@@ -157,21 +153,13 @@ def delay_p95(broker: Mosquitto, work: Path, seconds: float, per_s: float) -> fl
         delay = start + i / per_s - time.perf_counter()
         if delay > 0:
             time.sleep(delay)
-        c.publish(
-            TOPIC.format(m=f"D{i % 50:02d}"),
-            json.dumps(
-                {
-                    "timestamp_ms": int(time.time() * 1000) * 1000 // 1000 + 0,
-                    "product": "P",
-                    "good": 1,
-                    "scrap": 0,
-                    "rework": i,
-                }
-            ).encode(),
-            qos=1,
-        )
-    while ing.stored_messages < n:
+        body = {"timestamp_ms": int(time.time() * 1000), "product": f"P{i}", "good": 1}
+        c.publish(TOPIC.format(m=f"D{i % 50:02d}"), json.dumps(body).encode(), qos=1)
+    deadline = time.monotonic() + 120
+    while ing.stored_messages < n and time.monotonic() < deadline:
         time.sleep(0.01)
+    if ing.stored_messages < n:
+        raise RuntimeError(f"only {ing.stored_messages} of {n} messages arrived")
     c.loop_stop()
     ing.stop()
     t.join(10)
@@ -185,18 +173,18 @@ def main() -> None:
     ap.add_argument("--messages", type=int, default=20_000)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
-        broker = Mosquitto(work)
-        try:
-            base, single, batched = [], [], []
-            for run in range(args.runs):
-                base.append(baseline(broker, args.messages))
-                single.append(ours(broker, work, args.messages, 1, run))
-                batched.append(ours(broker, work, args.messages // 10, 100, run))
-            p95 = delay_p95(broker, work, 10, 2000)
-        finally:
-            broker.stop()
+    base, single, batched = [], [], []
+
+    def fresh(measure):  # type: ignore[no-untyped-def]
+        # a broker per measurement: sessions left by one must not queue the next one's messages
+        with tempfile.TemporaryDirectory() as tmp, Mosquitto(Path(tmp)) as broker:
+            return measure(broker, Path(tmp))
+
+    for run in range(args.runs):
+        base.append(fresh(lambda b, w: baseline(b, args.messages)))
+        single.append(fresh(lambda b, w, r=run: ours(b, w, args.messages, 1, r)))
+        batched.append(fresh(lambda b, w, r=run: ours(b, w, args.messages // 10, 100, r)))
+    p95 = fresh(lambda b, w: delay_p95(b, w, 10, 2000))
     b, s, e = (statistics.median(x) for x in (base, single, batched))
     print(f"MQTT ingestion through Mosquitto, median of {args.runs} runs")
     print(f"  paho publisher → subscriber (baseline) : {b:10,.0f} msgs/s")
