@@ -12,20 +12,9 @@ import pytest
 
 from smartfactory.ingest.importer import import_files
 from smartfactory.model import KINDS, State
-from smartfactory.sim import simulate
+from smartfactory.sim import FILES, simulate
 from smartfactory.store.db import Store
 
-FILES = [
-    "equipment",
-    "products",
-    "states",
-    "counts",
-    "measurements",
-    "inspections",
-    "orders",
-    "lots",
-    "genealogy",
-]
 ISO_WITH_OFFSET = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+09:00$")
 
 

@@ -550,38 +550,38 @@ def ingest_mqtt(
 ) -> None:
     """Subscribe to the unified namespace (QoS 1, persistent session) and store every message;
     a message is acknowledged only after it is stored."""
-    import threading
-
-    from .ingest.live import LiveIngestor
+    from .ingest.connectors import live_ingestor
     from .ingest.mqtt import DEFAULT_TOPICS, MqttIngestor
 
     settings = get_settings(db=db, mqtt_client_id=client_id)
     with _store(db) as store:
-        live = LiveIngestor(
-            store,
-            limits=_limits(settings),
-            unknown_machines=settings.unknown_machines,
-            max_payload_bytes=settings.max_payload_bytes,
-            source="mqtt",
-        )
+        live = live_ingestor(store, settings, "mqtt")
         ing = MqttIngestor(
             live, broker, topics=topics or DEFAULT_TOPICS, client_id=settings.mqtt_client_id
         )
-        runner = threading.Thread(target=ing.run, name="mqtt", daemon=True)
-        runner.start()
         console.print(f"ingesting {', '.join(ing.topics)} from {broker} into {settings.db}")
-        last = -1
-        try:
-            while runner.is_alive():
-                runner.join(1.0)
-                if ing.stored_messages != last:
-                    last = ing.stored_messages
-                    click.echo(f"stored {last} messages", err=True)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            ing.stop()
-            runner.join(10)
+        _run_until_interrupted(ing, "mqtt")
+
+
+def _run_until_interrupted(connector: Any, name: str) -> None:
+    """Run a connector in a thread until Ctrl+C; print the running count of stored messages
+    (on stderr, when it changes, at most once a second)."""
+    import threading
+
+    runner = threading.Thread(target=connector.run, name=name, daemon=True)
+    runner.start()
+    last = -1
+    try:
+        while runner.is_alive():
+            runner.join(1.0)
+            if connector.stored_messages != last:
+                last = connector.stored_messages
+                click.echo(f"stored {last} messages", err=True)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        connector.stop()
+        runner.join(15)
 
 
 @ingest.command("opcua")
@@ -596,8 +596,6 @@ def ingest_mqtt(
 def ingest_opcua(config_path: Path, db: Path | None) -> None:
     """Subscribe to the OPC UA nodes in the config and store their changes; reconnects with
     back-off when a server goes away."""
-    import threading
-
     from .ingest.connectors import live_ingestor
     from .ingest.opcua import OpcUaIngestor, load_config
 
@@ -605,21 +603,8 @@ def ingest_opcua(config_path: Path, db: Path | None) -> None:
     endpoints = load_config(config_path)
     with _store(db) as store:
         ing = OpcUaIngestor(live_ingestor(store, settings, "opcua"), endpoints)
-        runner = threading.Thread(target=ing.run, name="opcua", daemon=True)
-        runner.start()
         console.print(f"ingesting {len(endpoints)} OPC UA endpoint(s) into {settings.db}")
-        last = -1
-        try:
-            while runner.is_alive():
-                runner.join(1.0)
-                if ing.stored_messages != last:
-                    last = ing.stored_messages
-                    click.echo(f"stored {last} messages", err=True)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            ing.stop()
-            runner.join(15)
+        _run_until_interrupted(ing, "opcua")
 
 
 @main.group()

@@ -95,6 +95,21 @@ def _ts_ms(obj: dict[str, Any]) -> int | None:
     return int(v)
 
 
+def _item_ts(out: Decoded, source: str, item: Any) -> int | None:
+    """The item's timestamp; a reject (and None) for an item that is not an object with one."""
+    ts = _ts_ms(item) if isinstance(item, dict) else None
+    if ts is None:
+        out.rejects.append(
+            Reject(
+                source,
+                "bad_payload",
+                "each item must be an object with timestamp_ms as a number (ms since 1970, UTC)",
+                _raw(item),
+            )
+        )
+    return ts
+
+
 def _items(payload: Any) -> list[Any]:
     return payload if isinstance(payload, list) else [payload]
 
@@ -183,17 +198,8 @@ def _decode_uns(out: Decoded, source: str, parts: list[str], body: Any) -> None:
     kind, fields = UNS_KINDS[msg_kind]
     out.paths[path.machine] = path
     for item in _items(body):
-        ts = _ts_ms(item) if isinstance(item, dict) else None
+        ts = _item_ts(out, source, item)
         if ts is None:
-            out.rejects.append(
-                Reject(
-                    source,
-                    "bad_payload",
-                    "each item must be an object with "
-                    "timestamp_ms as a number (ms since 1970, UTC)",
-                    _raw(item),
-                )
-            )
             continue
         row: dict[str, Any] = {"machine": path.machine, "ts": ts, "_source": source}
         for f in fields:
@@ -225,16 +231,8 @@ def _decode_umh(out: Decoded, source: str, parts: list[str], body: Any, umh: Umh
     out.paths[path.machine] = path
     topic_tag = ".".join(parts[h + 1 :])
     for item in _items(body):
-        ts = _ts_ms(item) if isinstance(item, dict) else None
+        ts = _item_ts(out, source, item)
         if ts is None:
-            out.rejects.append(
-                Reject(
-                    source,
-                    "bad_payload",
-                    "each item must be an object with timestamp_ms as a number",
-                    _raw(item),
-                )
-            )
             continue
         values = (
             {topic_tag: item["value"]}
