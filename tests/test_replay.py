@@ -72,8 +72,11 @@ def test_opcua_replay_feeds_the_opcua_connector(tmp_path: Path):
     time.sleep(1)
     ing.stop()
     client.join(15)
-    sent = {(ev.ms, dict(ev.fields)["tag"], float(dict(ev.fields)["value"]))
-            for ev in list(events(files))[:limit] if ev.kind == "measurement"}
+    sent = {
+        (ev.ms, dict(ev.fields)["tag"], float(dict(ev.fields)["value"]))
+        for ev in list(events(files))[:limit]
+        if ev.kind == "measurement"
+    }
     got = store.rows("SELECT epoch_ms(ts) AS ms, tag, value FROM measurements")
     assert got and all((r["ms"], r["tag"], r["value"]) in sent for r in got)
     assert store.scalar("SELECT count(*) FROM state_events") > 0
