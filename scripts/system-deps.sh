@@ -1,26 +1,41 @@
 #!/usr/bin/env bash
-# Debian packages the platform and its tests use: Mosquitto (MQTT broker for the connectivity
-# tests), Chromium (browser tests of the web app), Korean fonts (screenshots). Installed only
-# when missing, only as root; otherwise this says what to install and carries on.
-set -euo pipefail
-packages=(mosquitto chromium fonts-noto-cjk)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# Debian packages the platform and its tests use: Mosquitto (the MQTT broker the connectivity
+# tests start), Chromium and Korean fonts (browser tests and screenshots of the web app).
+# Installed only when missing, only as root; otherwise this says what to install and carries on.
+set -uo pipefail
+required=(mosquitto)
+optional=(chromium fonts-noto-cjk)
+missing() {
+  local out=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || out+=("$p")
+  done
+  echo "${out[@]:-}"
+}
+need_req=$(missing "${required[@]}")
+need_opt=$(missing "${optional[@]}")
+[ -z "$need_req$need_opt" ] && exit 0
 if ! command -v apt-get >/dev/null 2>&1; then
-  echo "note: not a Debian system; install ${missing[*]} yourself for the tests that need them" >&2
+  echo "note: not a Debian system; install $need_req $need_opt yourself for the tests that need them" >&2
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
-  echo "note: missing Debian packages: ${missing[*]}" >&2
-  echo "      run 'sudo apt-get install -y ${missing[*]}' (tests that need them will say so)" >&2
+  echo "note: missing Debian packages: $need_req $need_opt" >&2
+  echo "      run 'sudo apt-get install -y $need_req $need_opt' (tests that need them say so)" >&2
   exit 0
 fi
-echo "installing Debian packages: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# The broker is started by the tests on a free loopback port, not as a system service.
+apt-get update -qq || echo "warning: apt-get update failed; trying with the cached lists" >&2
+if [ -n "$need_req" ]; then
+  echo "installing Debian packages: $need_req"
+  apt-get install -y -qq --no-install-recommends $need_req >/dev/null || {
+    echo "error: could not install $need_req, which the tests need" >&2; exit 1; }
+fi
+if [ -n "$need_opt" ]; then
+  echo "installing Debian packages: $need_opt"
+  apt-get install -y -qq --no-install-recommends $need_opt >/dev/null \
+    || echo "warning: could not install $need_opt (browser tests and screenshots need them)" >&2
+fi
+# The tests start their own broker on a free loopback port, not the system service.
 if command -v systemctl >/dev/null 2>&1; then systemctl disable --now mosquitto >/dev/null 2>&1 || true; fi
+exit 0
