@@ -54,13 +54,14 @@ def build(path: Path, machines: int) -> int:
         )
         con.execute(
             f"""
-            INSERT INTO states (machine, "start", "end", state)
+            INSERT INTO states (machine, "start", "end", state, reason)
             SELECT 'M' || lpad(m::VARCHAR, 4, '0'),
                    TIMESTAMPTZ '{T0}' + to_seconds(i * {INTERVAL_S} + {JITTER.format(i="i")}),
                    TIMESTAMPTZ '{T0}'
                      + to_seconds((i + 1) * {INTERVAL_S} + {JITTER.format(i="i + 1")}),
                    (['running', 'running', 'running', 'running', 'idle', 'setup', 'down',
-                     'planned_down'])[1 + (hash(m, i, 'state') % 8)::BIGINT]
+                     'planned_down'])[1 + (hash(m, i, 'state') % 8)::BIGINT],
+                   'R' || (hash(m, i, 'reason') % 4)::BIGINT
             FROM range(?) a(m), range(?) b(i)
             """,
             [machines, per],
@@ -153,6 +154,7 @@ def main() -> None:
     ap.add_argument("--pandas-machines", type=int, default=100)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--db", type=Path, help="Reuse (or keep) the generated store file here.")
+    ap.add_argument("--no-pandas", action="store_true", help="Time the engine only.")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = args.db or Path(tmp) / "kpi.duckdb"
@@ -168,11 +170,13 @@ def main() -> None:
         slice_ = [f"M{i:04d}" for i in range(args.pandas_machines)]
         whole = [run_engine(path, None) for _ in range(args.runs)]
         part = [run_engine(path, slice_) for _ in range(args.runs)]
-        pand = [pandas_machine_day(path, slice_) for _ in range(args.runs)]
+        pand = (
+            [] if args.no_pandas else [pandas_machine_day(path, slice_) for _ in range(args.runs)]
+        )
         w = statistics.median(r["seconds"] for r in whole)
         peak = max(r["peak_bytes"] for r in whole) / 2**30
         p_eng = statistics.median(r["seconds"] for r in part)
-        p_pd = statistics.median(r[0] for r in pand)
+        p_pd = statistics.median(r[0] for r in pand) if pand else float("nan")
         print(f"machine × day table, median of {args.runs} runs")
         print(
             f"  engine, all {args.machines} machines : {w:7.2f} s, {whole[0]['rows']:,} rows, "
