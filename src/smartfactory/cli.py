@@ -688,5 +688,212 @@ def demo(
     )
 
 
+# -- quality -----------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option(
+    "--data",
+    "data_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A CSV, Excel or Parquet table: one row per unit or lot (instead of the store).",
+)
+@click.option("--target", help="With --data: the outcome column (defect, scrap, failure…).")
+@click.option("--positive", help="The outcome value studied against the rest.")
+@click.option("--time-col", help="With --data: a time column for a chronological split.")
+@click.option("--ignore", multiple=True, help="With --data: a column that is not a candidate.")
+@DB_OPTION
+@click.option("--product", help="Without --data: only lots of this product.")
+@click.option("--from", "start", help="Without --data: range start, ISO 8601.")
+@click.option("--to", "end", help="Without --data: range end (exclusive), ISO 8601.")
+@click.option(
+    "--chronological", is_flag=True, help="Without --data: validate on the latest 30 % of lots."
+)
+@click.option(
+    "--metric",
+    type=click.Choice(["roc_auc", "average_precision", "f1"]),
+    default="roc_auc",
+    show_default=True,
+)
+@click.option("--max-findings", default=10, show_default=True)
+@click.option("--alpha", default=0.05, show_default=True, help="Significance after correction.")
+@FORMAT_JSON
+def rootcause(
+    data_file: Path | None,
+    target: str | None,
+    positive: str | None,
+    time_col: str | None,
+    ignore: tuple[str, ...],
+    db: Path | None,
+    product: str | None,
+    start: str | None,
+    end: str | None,
+    chronological: bool,
+    metric: str,
+    max_findings: int,
+    alpha: float,
+    fmt: str,
+) -> None:
+    """Rank candidate causes of defects: conditions with the outcome rate inside and outside,
+    tested out of sample. From a table (--data FILE --target COL) or from the store's lots
+    (scrap per lot with its machine, shift, material lots, process tags…)."""
+    from .errors import ConfigError
+    from .quality.context import analyse_store
+    from .quality.rootcause import analyse_file
+
+    params: dict[str, Any] = {"metric": metric, "max_findings": max_findings, "alpha": alpha}
+    if data_file is not None:
+        if not target:
+            raise ConfigError("--data needs --target: the column holding the outcome")
+        result = analyse_file(
+            data_file, target, positive=positive, time_col=time_col, ignore=ignore, **params
+        ).to_dict()
+        result = {"source": str(data_file), "target": target, **result}
+    else:
+        settings = get_settings(db=db)
+        with _store(db, read_only=True) as store:
+            analyzer, _ = analyse_store(
+                store,
+                product=product,
+                start=_parse_time(start, settings.timezone),
+                end=_parse_time(end, settings.timezone),
+                chronological=chronological,
+                **params,
+            )
+        result = {"source": str(settings.db), "target": "scrap per lot", **analyzer.to_dict()}
+    if fmt == "json":
+        _print_json(result)
+        return
+    _print_rootcause(result)
+
+
+def _print_rootcause(r: dict[str, Any]) -> None:
+    m = r["model"]
+    score = f"{m['score']:.3f}" if m["score"] is not None else "–"
+    base = f"{m['baseline_score']:.3f}" if m["baseline_score"] is not None else "–"
+    out.print(
+        f"{r['source']}: {r['rows']:,} rows, outcome {r['target']} = {r['positive']}; "
+        f"model {m['metric']} {score} ({m['validation']}), reference {base}"
+    )
+    if m.get("also"):
+        a = m["also"]
+        out.print(
+            f"  also {a['validation']}: {a['score']:.3f}, reference {a['baseline_score']:.3f}"
+        )
+    t = Table("#", "condition", "inside", "outside", "lift", "support", "p (adj.)", title="Causes")
+    for c in r["causes"]:
+        mark = "" if c["significant"] else "[dim]"
+        t.add_row(
+            str(c["rank"]),
+            f"{mark}{c['condition']}",
+            _pct(c["rate_inside"]),
+            _pct(c["rate_outside"]),
+            f"{c['lift']:.2f}" if c["lift"] else "–",
+            _pct(c["support"]),
+            f"{c['p_adjusted']:.2g}" + (" ✓" if c["significant"] else ""),
+        )
+    out.print(t)
+    v = r["findings_validation"]
+    out.print(
+        f"rates and p-values on the held-out {v['test_rows']:,} rows ({v['split']} split), "
+        f"{v['correction']} at {v['alpha']}; ✓ = significant. --format json for every detail."
+    )
+
+
+def _pct(v: float | None) -> str:
+    return "–" if v is None else f"{100 * v:.2f} %"
+
+
+@main.command()
+@click.argument("characteristic", required=False)
+@DB_OPTION
+@click.option(
+    "--chart",
+    type=click.Choice(["auto", "xbar-r", "xbar-s", "i-mr", "p", "np", "c", "u"]),
+    default="auto",
+    show_default=True,
+    help="Variables chart for a characteristic; p, np, c or u for daily scrap.",
+)
+@click.option("--machine", help="Only this machine.")
+@click.option("--product", help="Only this product.")
+@click.option("--from", "start", help="Range start, ISO 8601.")
+@click.option("--to", "end", help="Range end (exclusive), ISO 8601.")
+@click.option(
+    "--rules",
+    type=click.Choice(["nelson", "western_electric"]),
+    default="nelson",
+    show_default=True,
+)
+@FORMAT_JSON
+def spc(
+    characteristic: str | None,
+    db: Path | None,
+    chart: str,
+    machine: str | None,
+    product: str | None,
+    start: str | None,
+    end: str | None,
+    rules: str,
+    fmt: str,
+) -> None:
+    """Control chart, capability and rule alarms of an inspected CHARACTERISTIC, or of daily
+    scrap (CHARACTERISTIC `scrap`, or --chart p/np/c/u). Without one, list the
+    characteristics."""
+    from .quality.monitor import characteristic_chart, characteristics, scrap_chart
+
+    settings = get_settings(db=db)
+    kw: dict[str, Any] = {
+        "machine": machine,
+        "product": product,
+        "start": _parse_time(start, settings.timezone),
+        "end": _parse_time(end, settings.timezone),
+        "rules": rules,
+    }
+    with _store(db, read_only=True) as store:
+        if characteristic is None and chart in ("auto", "xbar-r", "xbar-s", "i-mr"):
+            rows = characteristics(store)
+            if fmt == "json":
+                _print_json(rows)
+                return
+            t = Table("characteristic", "values", "subgroups", "LSL", "USL", "out of spec")
+            for c in rows:
+                t.add_row(
+                    c["characteristic"],
+                    f"{c['n']:,}",
+                    f"{c['subgroups']:,}",
+                    str(c["lsl"]),
+                    str(c["usl"]),
+                    f"{c['out_of_spec']:,}",
+                )
+            out.print(t)
+            return
+        if characteristic in (None, "scrap") or chart in ("p", "np", "c", "u"):
+            res = scrap_chart(store, chart="p" if chart == "auto" else chart, **kw)  # type: ignore[arg-type]
+        else:
+            res = characteristic_chart(store, characteristic, chart=chart, **kw)  # type: ignore[arg-type]
+    d = res.as_dict()
+    if fmt == "json":
+        _print_json(d)
+        return
+    main_chart = d["chart"]["main"]
+    out.print(
+        f"{res.title}: {res.chart.kind} chart, {len(main_chart['values'])} points, centre "
+        f"{main_chart['center'][-1]:.6g}, limits {main_chart['lcl'][-1]:.6g} – "
+        f"{main_chart['ucl'][-1]:.6g} (latest point)"
+    )
+    if res.capability is not None:
+        cap = res.capability
+        fmt_i = lambda v: "–" if v is None else f"{v:.2f}"  # noqa: E731
+        out.print(
+            f"capability: Cp {fmt_i(cap.cp)}  Cpk {fmt_i(cap.cpk)}  Pp {fmt_i(cap.pp)}  "
+            f"Ppk {fmt_i(cap.ppk)}  (n {cap.n:,}, out of spec {100 * cap.observed_out:.2f} %)"
+        )
+    alarms = d["alarms"]
+    t = Table("point", "chart", "rule", "value", "what", title=f"Alarms ({len(alarms)})")
+    for a in alarms[-20:]:
+        t.add_row(a["label"], a["chart"], a["rule"], f"{a['value']:.6g}", a["message"])
+    out.print(t)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

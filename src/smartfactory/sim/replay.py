@@ -273,7 +273,7 @@ def serve_opcua(
             for mm, tag in sorted(tags):
                 if mm == m:
                     nodes[f"{m}.{tag}"] = await obj.add_variable(f"ns={ns};s={m}.{tag}", tag, 0.0)
-        waiting = ua.StatusCode(ua.StatusCodes.BadWaitingForInitialData)
+        waiting = ua.StatusCode(ua.UInt32(ua.StatusCodes.BadWaitingForInitialData))
         for node in nodes.values():  # no value until the replay writes one
             await node.write_value(ua.DataValue(StatusCode=waiting))
         async with server:

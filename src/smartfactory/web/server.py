@@ -19,6 +19,7 @@ from ..store.db import Store
 from .deps import StoreDep, templates
 from .i18n import pick_lang, translator
 from .routes import ingest as ingest_routes
+from .routes import quality as quality_routes
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="SmartFactory", version="0.1.0", lifespan=lifespan)
     app.include_router(ingest_routes.router)
+    app.include_router(quality_routes.router)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

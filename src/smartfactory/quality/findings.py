@@ -1,0 +1,386 @@
+"""From ranked features to findings: candidate conditions on the training part, a greedy
+choice of those that add evidence, and tests on the held-out part with multiple-testing
+correction.
+
+Candidates: for each of the model's top features (by SHAP) the best ``x > t`` and ``x <= t``;
+every level of every categorical column (the categorical contrasts); for pairs of the top
+features, the best two-clause condition, kept only where it beats both features alone.
+
+Choice: greedy, on the training part. Each step takes the candidate with the highest z
+*given the conditions already chosen* (they join the strata), so a second description of the
+same cause (a co-used material lot, the mean beside the maximum of one tag) adds little and is
+not chosen.
+
+Tests: each chosen condition is tested on the held-out part, given the conditions chosen
+before it (one-sided: the rate is higher inside), by Fisher's exact test where there is one
+table of whole units and by the Cochran–Mantel–Haenszel test (continuity-corrected) where
+there are strata; p-values are adjusted across the chosen conditions (Benjamini–Hochberg by
+default, or Holm). A finding is *significant* when its adjusted p-value is below ``alpha``:
+it held out of sample. The contrasts are tested and adjusted the same way as a family of their
+own.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from .conditions import (
+    Candidate,
+    Clause,
+    Column,
+    Counts,
+    condition_text,
+    search_levels,
+    search_numeric,
+    search_pair,
+    search_within_levels,
+)
+from .learn import split_pair
+
+logger = logging.getLogger(__name__)
+
+Correction = Literal["bh", "holm"]
+#: a greedy step stops when no candidate reaches this z on the training part
+Z_MIN = 3.0
+#: a condition that keeps less than this share of its z given another is explained by it
+RESIDUAL = 0.25
+#: fewest training rows inside a condition
+MIN_ROWS = 5
+#: a pair condition must beat both of its features alone by this factor
+PAIR_GAIN = 1.1
+#: a candidate sharing more than this share of the smaller inside with a chosen condition
+#: describes the same rows: it is not chosen too
+OVERLAP = 0.7
+
+
+@dataclass
+class Finding:
+    """A condition with its outcome rates inside and outside, on the held-out part."""
+
+    clauses: tuple[Clause, ...]
+    source: str
+    z_train: float
+    rate_inside: float | None = None
+    rate_outside: float | None = None
+    support: float = 0.0
+    n_inside: float = 0.0
+    defective_inside: float = 0.0
+    n_outside: float = 0.0
+    defective_outside: float = 0.0
+    z_test: float | None = None
+    p_value: float = 1.0
+    p_adjusted: float = 1.0
+    significant: bool = False
+    train: dict[str, float | None] = field(default_factory=dict)
+    importance: float = 0.0
+    concentrated_in: dict[str, Any] | None = None
+
+    @property
+    def condition(self) -> str:
+        return condition_text(self.clauses)
+
+    @property
+    def features(self) -> list[str]:
+        return [c.feature for c in self.clauses]
+
+    def as_dict(self) -> dict[str, Any]:
+        lift = (
+            self.rate_inside / self.rate_outside
+            if self.rate_inside is not None and self.rate_outside
+            else None
+        )
+        out = {
+            "feature": " & ".join(self.features),
+            "features": self.features,
+            "condition": self.condition,
+            "clauses": [c.as_dict() for c in self.clauses],
+            "kind": self.source,
+            "rate_inside": self.rate_inside,
+            "rate_outside": self.rate_outside,
+            "lift": lift,
+            "support": self.support,
+            "n_inside": self.n_inside,
+            "defective_inside": self.defective_inside,
+            "n_outside": self.n_outside,
+            "defective_outside": self.defective_outside,
+            "p_value": self.p_value,
+            "p_adjusted": self.p_adjusted,
+            "significant": self.significant,
+            "importance": self.importance,
+            "train": self.train,
+        }
+        if self.concentrated_in is not None:
+            out["concentrated_in"] = self.concentrated_in
+        return out
+
+
+def _restrict(col: Column, rows: np.ndarray) -> Column:
+    return Column(col.name, col.values[rows], col.levels)
+
+
+def candidates(
+    columns: dict[str, Column],
+    ranked: list[str],
+    counts: Counts,
+    *,
+    n_features: int,
+    n_pair_features: int,
+    min_support: float,
+    interactions: bool,
+    stratum: Column | None = None,
+) -> list[Candidate]:
+    """Candidate conditions on the training rows (``columns`` already restricted to them).
+
+    With a ``stratum`` column, each top numeric feature is also searched within single
+    strata (``machine = M06 and day_index > 41``): a cause that acts on one machine only."""
+    kw: dict[str, Any] = {"min_support": min_support, "min_rows": MIN_ROWS}
+    out: list[Candidate] = []
+    best: dict[str, float] = {}
+    # every raw numeric feature (a 1-D search costs one pass), and the model's top derived ones
+    numeric = [n for n in columns if not columns[n].categorical and split_pair(n, columns) is None]
+    numeric += [
+        n for n in ranked if not columns[n].categorical and split_pair(n, columns) is not None
+    ][:n_features]
+    for n in numeric:
+        found = search_numeric(counts, columns[n], **kw)
+        out += found
+        best[n] = max((c.z for c in found), default=0.0)
+    for n, col in columns.items():
+        if col.categorical:
+            found = search_levels(counts, col, **kw)
+            out += found
+            best[n] = max((c.z for c in found), default=0.0)
+    # a product or difference feature must say more than its two parts alone (Occam)
+    for n in numeric:
+        parts = split_pair(n, columns)
+        if parts is None:
+            continue
+        for part in (parts[0], parts[2]):
+            if part not in best:
+                best[part] = max(
+                    (c.z for c in search_numeric(counts, columns[part], **kw)), default=0.0
+                )
+        if best[n] <= PAIR_GAIN * max(best[parts[0]], best[parts[2]]):
+            out = [c for c in out if c.clauses[0].feature != n]
+    if interactions:
+        top = ranked[:n_pair_features]
+        for i, a in enumerate(top):
+            for b in top[i + 1 :]:
+                if columns[a].categorical and columns[b].categorical:
+                    continue  # level pairs of two categorical columns: rarely actionable
+                pair = search_pair(counts, columns[a], columns[b], **kw)
+                if pair is None:
+                    continue
+                single = max(best.get(a, 0.0), best.get(b, 0.0), 0.0)
+                if pair.z > PAIR_GAIN * single:
+                    out.append(pair)
+        if stratum is not None:
+            # a cause on one machine only: judged against that machine's other rows, not
+            # against the feature's effect everywhere
+            for n in numeric:
+                if split_pair(n, columns) is None:
+                    out += search_within_levels(counts, columns[n], stratum, **kw)
+    unique = {c.text: c for c in out if math.isfinite(c.z) and c.z > 0}
+    return list(unique.values())
+
+
+def mask(columns: dict[str, Column], clauses: tuple[Clause, ...]) -> np.ndarray:
+    m: np.ndarray | None = None
+    for cl in clauses:
+        k = columns[cl.feature].mask(cl.op, cl.value)
+        m = k if m is None else m & k
+    assert m is not None
+    return m
+
+
+def complexity(c: Candidate) -> int:
+    """Clauses plus the product and difference features in them: simpler reads better."""
+    return sum(1 + (" * " in cl.feature or " - " in cl.feature) for cl in c.clauses)
+
+
+def choose(
+    cands: list[Candidate],
+    columns: dict[str, Column],
+    counts: Counts,
+    max_findings: int,
+    pool: int = 400,
+) -> list[Candidate]:
+    """Greedy choice on the training part, each step conditional on the earlier choices.
+
+    Where the best candidate and a rival describe much the same rows (a bad lot and its
+    supplier, a tag's mean and its maximum, a time window and the lot used in it), the one that
+    explains the other away is taken: the rival if the best adds nothing given the rival
+    (z < Z_MIN) while the rival still adds something given the best, or is simpler."""
+    cands = sorted((c for c in cands if c.z >= Z_MIN), key=lambda c: -c.z)[:pool]
+    masks = [mask(columns, c.clauses) for c in cands]
+    sizes = [int(m.sum()) for m in masks]
+
+    def overlap(i: int, j: int) -> bool:
+        return bool(np.sum(masks[i] & masks[j]) > OVERLAP * max(1, min(sizes[i], sizes[j])))
+
+    chosen: list[int] = []
+    for _ in range(max_findings):
+        cond = counts.with_strata([masks[i] for i in chosen])
+        zs = {}
+        for i in range(len(cands)):
+            if i not in chosen and not any(overlap(i, j) for j in chosen):
+                zs[i] = cond.mask_z(masks[i])
+        zs = {i: z for i, z in zs.items() if math.isfinite(z) and z > Z_MIN}
+        if not zs:
+            break
+        best = max(zs, key=lambda i: zs[i])
+        for r in sorted(zs, key=lambda i: -zs[i])[:20]:
+            if r != best and overlap(r, best) and _prefer(r, best, cands, masks, cond, zs):
+                best = r
+                break
+        chosen.append(best)
+        cands[best] = Candidate(cands[best].clauses, zs[best], cands[best].source)
+    return [cands[i] for i in chosen]
+
+
+def _prefer(
+    r: int,
+    b: int,
+    cands: list[Candidate],
+    masks: list[np.ndarray],
+    cond: Counts,
+    zs: dict[int, float],
+) -> bool:
+    """Whether rival ``r`` describes the rows of ``b`` better: it explains ``b`` away (given
+    ``r``, ``b`` keeps less than :data:`RESIDUAL` of its z, or under ``Z_MIN``) without being
+    explained away itself, or the two explain each other away and ``r`` is simpler. A z that
+    cannot be computed (a condition constant within the other's strata) is no evidence."""
+    b_given_r = cond.with_strata([masks[r]]).mask_z(masks[b])
+    r_given_b = cond.with_strata([masks[b]]).mask_z(masks[r])
+
+    def weak(z: float, z0: float) -> bool:
+        return not (math.isfinite(z) and z >= max(Z_MIN, RESIDUAL * z0))
+
+    b_weak, r_weak = weak(b_given_r, zs[b]), weak(r_given_b, zs[r])
+    if b_weak and r_weak:
+        return complexity(cands[r]) < complexity(cands[b])
+    return math.isfinite(b_given_r) and b_weak and not r_weak
+
+
+def p_value(counts: Counts, m: np.ndarray) -> tuple[float, float]:
+    """One-sided p-value that the rate is higher inside ``m``: Fisher's exact test for one
+    table of whole units, else CMH with continuity correction. Returns (z, p)."""
+    from scipy import stats
+
+    a_s = np.bincount(counts.strata[m], counts.pos[m], counts.n_strata)
+    n_s = np.bincount(counts.strata[m], counts.tot[m], counts.n_strata)
+    z = float(counts.z(a_s, n_s))
+    if not math.isfinite(z):
+        return z, 1.0
+    whole = np.allclose(counts.pos, np.round(counts.pos)) and np.allclose(
+        counts.tot, np.round(counts.tot)
+    )
+    if counts.n_strata == 1 and whole:
+        a, n1 = round(a_s[0]), round(n_s[0])
+        m_all, n_all = round(counts.M[0]), round(counts.N[0])
+        table = [[a, n1 - a], [m_all - a, n_all - n1 - (m_all - a)]]
+        return z, float(stats.fisher_exact(table, alternative="greater").pvalue)
+    e = counts.N > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        exp = np.where(e, n_s * counts.M / counts.N, 0.0).sum()
+        var = np.where(
+            counts.N > 1,
+            n_s
+            * (counts.N - n_s)
+            * counts.M
+            * (counts.N - counts.M)
+            / (counts.N**2 * (counts.N - 1)),
+            0.0,
+        ).sum()
+    if var <= 0:
+        return z, 1.0
+    zc = (a_s.sum() - exp - 0.5) / math.sqrt(var)
+    return z, float(stats.norm.sf(zc))
+
+
+def adjust(p: list[float], method: Correction) -> list[float]:
+    """Benjamini–Hochberg or Holm adjusted p-values."""
+    if not p:
+        return []
+    arr = np.asarray(p, float)
+    n = len(arr)
+    o = np.argsort(arr)
+    if method == "bh":
+        adj = arr[o] * n / np.arange(1, n + 1)
+        adj = np.minimum.accumulate(adj[::-1])[::-1]
+    elif method == "holm":
+        adj = np.maximum.accumulate(arr[o] * (n - np.arange(n)))
+    else:
+        raise ValueError(f"unknown correction {method!r}")
+    out = np.empty(n)
+    out[o] = np.minimum(adj, 1.0)
+    return [float(v) for v in out]
+
+
+def _rates(counts: Counts, m: np.ndarray) -> dict[str, float | None]:
+    a, n1, b, n2 = counts.stats(m)
+    return {
+        "rate_inside": a / n1 if n1 else None,
+        "rate_outside": b / n2 if n2 else None,
+        "support": n1 / (n1 + n2) if n1 + n2 else 0.0,
+        "n_inside": n1,
+        "defective_inside": a,
+        "n_outside": n2,
+        "defective_outside": b,
+    }
+
+
+def evaluate(
+    chosen: list[Candidate],
+    train_cols: dict[str, Column],
+    test_cols: dict[str, Column],
+    train: Counts,
+    test: Counts,
+    *,
+    alpha: float,
+    correction: Correction,
+    conditional: bool = True,
+) -> list[Finding]:
+    """Held-out rates and tests of the chosen conditions (each given the earlier ones)."""
+    out: list[Finding] = []
+    prior: list[np.ndarray] = []
+    for c in chosen:
+        m_tr, m_te = mask(train_cols, c.clauses), mask(test_cols, c.clauses)
+        r = _rates(test, m_te)
+        z, p = p_value(test.with_strata(prior) if conditional else test, m_te)
+        tr = _rates(train, m_tr)
+        f = Finding(
+            c.clauses,
+            c.source,
+            c.z,
+            rate_inside=r["rate_inside"],
+            rate_outside=r["rate_outside"],
+            support=float(r["support"] or 0.0),
+            n_inside=float(r["n_inside"] or 0.0),
+            defective_inside=float(r["defective_inside"] or 0.0),
+            n_outside=float(r["n_outside"] or 0.0),
+            defective_outside=float(r["defective_outside"] or 0.0),
+            z_test=z if math.isfinite(z) else None,
+            p_value=p,
+            train={k: tr[k] for k in ("rate_inside", "rate_outside", "support")},
+        )
+        out.append(f)
+        if conditional:
+            prior.append(m_te)
+    for f, pa in zip(out, adjust([f.p_value for f in out], correction), strict=True):
+        f.p_adjusted = pa
+        f.significant = bool(pa < alpha and (f.z_test or 0) > 0)
+    return out
+
+
+def rank(findings: list[Finding]) -> list[Finding]:
+    """Significant findings first, by held-out evidence; then the others by training z."""
+    return sorted(
+        findings,
+        key=lambda f: (not f.significant, -(f.z_test or 0) if f.significant else -f.z_train),
+    )

@@ -1,0 +1,254 @@
+"""SPC on the stored records: characteristic charts from inspections, scrap charts from counts,
+the defect Pareto, and the alarms where a run rule fires.
+
+- A characteristic (``inspections.characteristic``) is charted in subgroups: the units of one
+  lot (or one timestamp when there is no lot), in time order. Subgroups of one value give an
+  I-MR chart, of 2–10 an X̄-R chart, larger ones an X̄-S chart (or the chart asked for).
+  Capability uses the specification limits stored with the inspections.
+- Scrap (``counts``) is charted per local day of the machine's site: p (scrap share of
+  produced units), np (scrap count, days of equal output only), c (scrap count) or u (scrap
+  per produced unit).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from ..errors import InputError, NotFoundError
+from ..store.db import Store
+from .spc import (
+    Capability,
+    ControlChart,
+    RuleSet,
+    c_chart,
+    capability,
+    imr,
+    np_chart,
+    p_chart,
+    u_chart,
+    xbar_r,
+    xbar_s,
+)
+
+logger = logging.getLogger(__name__)
+
+VariableChart = Literal["auto", "xbar-r", "xbar-s", "i-mr"]
+AttributeChart = Literal["p", "np", "c", "u"]
+PARETO_BY = ("machine", "line", "product", "characteristic")
+
+
+@dataclass
+class SpcResult:
+    """A chart of stored data with what it was made from."""
+
+    title: str
+    chart: ControlChart
+    capability: Capability | None
+    unit: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "title": self.title,
+            "chart": self.chart.as_dict(),
+            "capability": self.capability.as_dict() if self.capability else None,
+            "alarms": self.chart.alarms(),
+        }
+
+
+def _filters(
+    machine: str | None,
+    product: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    alias: str = "",
+) -> tuple[str, list[Any]]:
+    p = f"{alias}." if alias else ""
+    sql: list[str] = ["TRUE"]
+    params: list[Any] = []
+    for col, val in (("machine", machine), ("product", product)):
+        if val:
+            sql.append(f"{p}{col} = ?")
+            params.append(val)
+    if start:
+        sql.append(f"{p}ts >= ?")
+        params.append(start)
+    if end:
+        sql.append(f"{p}ts < ?")
+        params.append(end)
+    return " AND ".join(sql), params
+
+
+def characteristics(store: Store) -> list[dict[str, Any]]:
+    """Inspected characteristics with their counts, limits and share out of specification."""
+    return store.rows(
+        """
+        SELECT characteristic, count(*) AS n, count(DISTINCT coalesce(lot, unit_id)) AS subgroups,
+               min(ts) AS first_ts, max(ts) AS last_ts, mode(lsl) AS lsl, mode(usl) AS usl,
+               count(*) FILTER (WHERE value < lsl OR value > usl) AS out_of_spec
+        FROM inspections GROUP BY characteristic ORDER BY characteristic
+        """
+    )
+
+
+def characteristic_chart(
+    store: Store,
+    characteristic: str,
+    *,
+    chart: VariableChart = "auto",
+    machine: str | None = None,
+    product: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    rules: RuleSet = "nelson",
+    max_points: int = 500,
+) -> SpcResult:
+    """The control chart and capability of one inspected characteristic (the latest
+    ``max_points`` subgroups)."""
+    where, params = _filters(machine, None, start, end, "i")
+    if product:
+        where += " AND i.lot IN (SELECT lot FROM counts WHERE product = ?)"
+        params.append(product)
+    rows = store.rows(
+        f"""
+        WITH g AS (
+            SELECT coalesce(i.lot, strftime(i.ts, '%Y-%m-%d %H:%M:%S')) AS subgroup,
+                   min(i.ts) AS ts, list(i.value ORDER BY i.ts, i.unit_id) AS vals,
+                   mode(i.lsl) AS lsl, mode(i.usl) AS usl
+            FROM inspections i WHERE i.characteristic = ? AND {where}
+            GROUP BY 1
+        )
+        SELECT * FROM (SELECT * FROM g ORDER BY ts DESC LIMIT ?) ORDER BY ts, subgroup
+        """,
+        [characteristic, *params, max_points],
+    )
+    if not rows:
+        known = [r["characteristic"] for r in characteristics(store)]
+        raise NotFoundError(
+            f"no inspections of {characteristic!r} for this selection; characteristics in the "
+            f"store: {', '.join(known) or 'none'}"
+        )
+    groups = [[float(v) for v in r["vals"] if v is not None] for r in rows]
+    labels = [str(r["subgroup"]) for r in rows]
+    sizes = [len(g) for g in groups]
+    kind = chart
+    if kind == "auto":
+        kind = "i-mr" if max(sizes) == 1 else "xbar-r" if max(sizes) <= 10 else "xbar-s"
+    if kind == "i-mr":
+        values = [v for g in groups for v in g]
+        lab = [
+            f"{lb}#{k + 1}" if len(g) > 1 else lb
+            for lb, g in zip(labels, groups, strict=True)
+            for k in range(len(g))
+        ]
+        ch = imr(values, labels=lab, rules=rules)
+        cap_groups: list[list[float]] = [[v] for v in values]
+    else:
+        keep = [i for i, s in enumerate(sizes) if s >= 2]
+        if not keep:
+            raise InputError(f"{characteristic}: every subgroup has one value; use --chart i-mr")
+        groups, labels = [groups[i] for i in keep], [labels[i] for i in keep]
+        ch = (xbar_r if kind == "xbar-r" else xbar_s)(groups, labels=labels, rules=rules)
+        cap_groups = groups
+    lsl = _mode([r["lsl"] for r in rows])
+    usl = _mode([r["usl"] for r in rows])
+    cap = None
+    if lsl is not None or usl is not None:
+        cap = capability(cap_groups, lsl, usl, method="s" if kind == "xbar-s" else "r")
+    scope = " · ".join(x for x in (machine, product) if x)
+    return SpcResult(f"{characteristic}{' · ' + scope if scope else ''}", ch, cap)
+
+
+def _mode(values: list[Any]) -> float | None:
+    vals = [v for v in values if v is not None]
+    return float(max(set(vals), key=vals.count)) if vals else None
+
+
+def scrap_chart(
+    store: Store,
+    *,
+    chart: AttributeChart = "p",
+    machine: str | None = None,
+    product: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    rules: RuleSet = "nelson",
+) -> SpcResult:
+    """Daily scrap as a p, np, c or u chart (days local to each machine's site)."""
+    where, params = _filters(machine, product, start, end, "c")
+    rows = store.rows(
+        f"""
+        SELECT CAST(timezone(coalesce(s.timezone, ?), c.ts) AS DATE) AS day,
+               sum(c.scrap)::DOUBLE AS scrap,
+               sum(c.good + c.scrap + c.rework)::DOUBLE AS produced
+        FROM counts c LEFT JOIN equipment e USING (machine)
+        LEFT JOIN sites s ON s.enterprise = e.enterprise AND s.site = e.site
+        WHERE {where} GROUP BY 1 HAVING sum(c.good + c.scrap + c.rework) > 0 ORDER BY 1
+        """,
+        [store.default_timezone, *params],
+    )
+    if not rows:
+        raise NotFoundError("no production counts for this selection")
+    labels = [r["day"].isoformat() for r in rows]
+    d = [r["scrap"] for r in rows]
+    n = [r["produced"] for r in rows]
+    if chart == "p":
+        ch = p_chart(d, n, labels=labels, rules=rules)
+    elif chart == "np":
+        if len(set(n)) > 1:
+            raise InputError("an np chart needs the same number of units every day; use a p chart")
+        ch = np_chart(d, n[0], labels=labels, rules=rules)
+    elif chart == "c":
+        ch = c_chart(d, labels=labels, rules=rules)
+    elif chart == "u":
+        ch = u_chart(d, n, labels=labels, rules=rules)
+    else:
+        raise InputError(f"unknown attribute chart {chart!r}; choose p, np, c or u")
+    scope = " · ".join(x for x in (machine, product) if x)
+    return SpcResult(f"scrap ({chart}){' · ' + scope if scope else ''}", ch, None)
+
+
+def defect_pareto(
+    store: Store,
+    by: str = "machine",
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Scrap by machine, line or product (from counts), or out-of-specification inspections by
+    characteristic, largest first, with each one's share and the cumulative share."""
+    if by not in PARETO_BY:
+        raise InputError(f"cannot rank defects by {by!r}; choose one of {', '.join(PARETO_BY)}")
+    if by == "characteristic":
+        where, params = _filters(None, None, start, end)
+        rows = store.rows(
+            f"""
+            SELECT characteristic AS key,
+                   count(*) FILTER (WHERE value < lsl OR value > usl)::DOUBLE AS defects,
+                   count(*)::DOUBLE AS checked
+            FROM inspections WHERE {where} GROUP BY 1
+            """,
+            params,
+        )
+    else:
+        where, params = _filters(None, None, start, end, "c")
+        key = "e.line" if by == "line" else f"c.{by}"
+        rows = store.rows(
+            f"""
+            SELECT coalesce({key}, '?') AS key, sum(c.scrap)::DOUBLE AS defects,
+                   sum(c.good + c.scrap + c.rework)::DOUBLE AS checked
+            FROM counts c LEFT JOIN equipment e USING (machine) WHERE {where} GROUP BY 1
+            """,
+            params,
+        )
+    rows.sort(key=lambda r: (-r["defects"], str(r["key"])))
+    total = sum(r["defects"] for r in rows) or 1.0
+    cum = 0.0
+    for r in rows:
+        cum += r["defects"]
+        r["rate"] = r["defects"] / r["checked"] if r["checked"] else None
+        r["share"] = r["defects"] / total
+        r["cumulative"] = cum / total
+    return rows

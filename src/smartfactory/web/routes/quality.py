@@ -1,0 +1,204 @@
+"""Quality pages and their JSON: defect Pareto, SPC charts, root-cause findings.
+
+JSON under ``/api/quality/…``; pages ``/quality``, ``/quality/spc/{characteristic}`` and
+``/quality/rootcause`` render a frame in Korean or English and draw their charts with the
+vendored ECharts from the same JSON. ``/static`` serves the vendored files from the package
+(no CDN: factory networks are often offline).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from importlib.resources import files
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from ...errors import InputError, NotFoundError, SmartFactoryError
+from ...quality import monitor
+from ...store.db import Store
+from ..deps import StoreDep, templates
+from ..i18n import pick_lang, translator
+
+logger = logging.getLogger(__name__)
+router = APIRouter(tags=["quality"])
+router.mount(
+    "/static", StaticFiles(directory=str(files("smartfactory.web") / "static")), name="static"
+)
+
+VARIABLE_CHARTS = ("auto", "xbar-r", "xbar-s", "i-mr")
+ATTRIBUTE_CHARTS = ("p", "np", "c", "u")
+#: root-cause results kept per app, keyed by the question and the store's record counts
+CACHE_SIZE = 8
+
+
+def _errors(exc: SmartFactoryError) -> HTTPException:
+    return HTTPException(404 if isinstance(exc, NotFoundError) else 422, str(exc))
+
+
+# -- JSON ----------------------------------------------------------------------------------
+
+
+@router.get("/api/quality/pareto")
+def api_pareto(
+    store: StoreDep,
+    by: Annotated[str, Query(description="machine, line, product or characteristic")] = "machine",
+    start: Annotated[datetime | None, Query(alias="from")] = None,
+    end: Annotated[datetime | None, Query(alias="to")] = None,
+) -> list[dict[str, Any]]:
+    """Defects ranked: scrap by machine, line or product; out-of-spec by characteristic."""
+    try:
+        return monitor.defect_pareto(store, by, start=start, end=end)
+    except SmartFactoryError as exc:
+        raise _errors(exc) from exc
+
+
+@router.get("/api/quality/characteristics")
+def api_characteristics(store: StoreDep) -> list[dict[str, Any]]:
+    """Inspected characteristics with counts, specification limits and out-of-spec values."""
+    return monitor.characteristics(store)
+
+
+@router.get("/api/quality/spc/{characteristic}")
+def api_spc(
+    characteristic: str,
+    store: StoreDep,
+    chart: str = "auto",
+    machine: str | None = None,
+    product: str | None = None,
+    rules: str = "nelson",
+    start: Annotated[datetime | None, Query(alias="from")] = None,
+    end: Annotated[datetime | None, Query(alias="to")] = None,
+) -> dict[str, Any]:
+    """Control chart (with limits and the points where rules fire), capability and alarms.
+    ``scrap`` (or a p/np/c/u chart) charts daily scrap from the counts."""
+    if chart not in VARIABLE_CHARTS + ATTRIBUTE_CHARTS or rules not in (
+        "nelson",
+        "western_electric",
+    ):
+        raise HTTPException(422, f"unknown chart {chart!r} or rules {rules!r}")
+    kw: dict[str, Any] = {"machine": machine, "product": product, "start": start, "end": end}
+    try:
+        if characteristic == "scrap" or chart in ATTRIBUTE_CHARTS:
+            res = monitor.scrap_chart(
+                store,
+                chart="p" if chart == "auto" else chart,  # type: ignore[arg-type]
+                rules=rules,  # type: ignore[arg-type]
+                **kw,
+            )
+        else:
+            res = monitor.characteristic_chart(
+                store,
+                characteristic,
+                chart=chart,  # type: ignore[arg-type]
+                rules=rules,  # type: ignore[arg-type]
+                **kw,
+            )
+    except SmartFactoryError as exc:
+        raise _errors(exc) from exc
+    return res.as_dict()
+
+
+def _rootcause(
+    request: Request,
+    store: Store,
+    product: str | None,
+    start: datetime | None,
+    end: datetime | None,
+) -> dict[str, Any]:
+    from ...quality.context import analyse_store, evidence
+
+    key = (product, start, end, tuple(sorted(store.record_counts().items())))
+    cache: dict[Any, dict[str, Any]] = request.app.state.__dict__.setdefault("quality_cache", {})
+    if key in cache:
+        return cache[key]
+    analyzer, ctx = analyse_store(store, product=product, start=start, end=end)
+    result = analyzer.to_dict()
+    for c in result["causes"]:
+        c["evidence"] = evidence(ctx, c)
+    while len(cache) >= CACHE_SIZE:
+        cache.pop(next(iter(cache)))
+    cache[key] = result
+    return result
+
+
+@router.get("/api/quality/rootcause")
+def api_rootcause(
+    request: Request,
+    store: StoreDep,
+    product: str | None = None,
+    start: Annotated[datetime | None, Query(alias="from")] = None,
+    end: Annotated[datetime | None, Query(alias="to")] = None,
+) -> dict[str, Any]:
+    """Candidate causes of scrap over the stored lots, tested out of sample, each with the
+    data behind it (``evidence``: the scrap rate over the feature's range or levels)."""
+    try:
+        return _rootcause(request, store, product, start, end)
+    except SmartFactoryError as exc:
+        raise _errors(exc) from exc
+
+
+# -- pages ---------------------------------------------------------------------------------
+
+
+def _page(request: Request, name: str, lang: str | None, **ctx: Any) -> HTMLResponse:
+    code = pick_lang(lang, request.headers.get("accept-language"))
+    return templates.TemplateResponse(
+        request,
+        name,
+        {"t": translator(code), "lang": code, "other": "en" if code == "ko" else "ko", **ctx},
+    )
+
+
+@router.get("/quality", response_class=HTMLResponse)
+def page_quality(request: Request, store: StoreDep, lang: str | None = None) -> HTMLResponse:
+    """Defect Pareto, daily scrap p chart, and the characteristics with their SPC links."""
+    return _page(request, "quality.html", lang, characteristics=monitor.characteristics(store))
+
+
+@router.get("/quality/spc/{characteristic}", response_class=HTMLResponse)
+def page_spc(
+    request: Request,
+    characteristic: str,
+    store: StoreDep,
+    chart: str = "auto",
+    machine: str | None = None,
+    lang: str | None = None,
+) -> HTMLResponse:
+    """One control chart with its limits, capability and alarms."""
+    try:
+        data = api_spc(characteristic, store, chart=chart, machine=machine)
+    except HTTPException as exc:
+        if exc.status_code != 404:
+            raise
+        data = None
+    return _page(
+        request,
+        "quality_spc.html",
+        lang,
+        characteristic=characteristic,
+        data=data,
+        chart=chart,
+        machine=machine or "",
+    )
+
+
+@router.get("/quality/rootcause", response_class=HTMLResponse)
+def page_rootcause(
+    request: Request,
+    store: StoreDep,
+    product: str | None = None,
+    lang: str | None = None,
+) -> HTMLResponse:
+    """Root-cause findings with their evidence charts."""
+    try:
+        result = _rootcause(request, store, product, None, None)
+        error = None
+    except (InputError, NotFoundError) as exc:
+        result, error = None, str(exc)
+    return _page(
+        request, "quality_rootcause.html", lang, r=result, error=error, product=product or ""
+    )

@@ -1,0 +1,87 @@
+"""Quality pages and JSON, in-process through an ASGI client on a simulated plant."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from smartfactory.ingest.importer import import_files
+from smartfactory.settings import Settings
+from smartfactory.sim import simulate
+from smartfactory.store.db import Store
+from smartfactory.web.i18n import STRINGS
+from smartfactory.web.server import create_app
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory):
+    d = tmp_path_factory.mktemp("qweb")
+    summary = simulate(d / "sim", machines=6, days=21, seed=2)
+    db = d / "w.duckdb"
+    with Store(db) as s:
+        import_files(s, [Path(p) for p in summary["files"].values()])
+    with TestClient(create_app(Settings(db=db))) as c:
+        yield c
+
+
+def test_every_quality_string_has_both_languages():
+    for key, v in STRINGS.items():
+        assert set(v) == {"ko", "en"} and all(v.values()), key
+
+
+def test_pareto_and_characteristics(client):
+    rows = client.get("/api/quality/pareto").json()
+    assert rows and rows[-1]["cumulative"] == pytest.approx(1.0)
+    by_char = client.get("/api/quality/pareto", params={"by": "characteristic"}).json()
+    assert {r["key"] for r in by_char} == {
+        c["characteristic"] for c in client.get("/api/quality/characteristics").json()
+    }
+    assert client.get("/api/quality/pareto", params={"by": "colour"}).status_code == 422
+
+
+def test_spc_json(client):
+    char = client.get("/api/quality/characteristics").json()[0]["characteristic"]
+    d = client.get(f"/api/quality/spc/{char}").json()
+    assert d["chart"]["kind"] == "xbar-r" and d["capability"]["cp"] is not None
+    assert len(d["chart"]["main"]["values"]) == len(d["chart"]["labels"])
+    p = client.get("/api/quality/spc/scrap").json()
+    assert p["chart"]["kind"] == "p"
+    u = client.get("/api/quality/spc/scrap", params={"chart": "u", "machine": "M01"}).json()
+    assert u["chart"]["kind"] == "u"
+    assert client.get("/api/quality/spc/colour").status_code == 404
+    assert client.get("/api/quality/spc/scrap", params={"chart": "zz"}).status_code == 422
+
+
+def test_pages_in_both_languages(client):
+    ko = client.get("/quality", headers={"accept-language": "ko-KR"})
+    assert ko.status_code == 200 and "불량 파레토" in ko.text and "/static/echarts" in ko.text
+    en = client.get("/quality?lang=en")
+    assert "Defect Pareto" in en.text and "Inspected characteristics" in en.text
+    char = client.get("/api/quality/characteristics").json()[0]["characteristic"]
+    spc = client.get(f"/quality/spc/{char}?lang=en")
+    assert spc.status_code == 200 and "Process capability" in spc.text and "Cpk" in spc.text
+    assert "관리도" in client.get(f"/quality/spc/{char}?lang=ko").text
+    missing = client.get("/quality/spc/colour?lang=en")
+    assert missing.status_code == 200 and "No data for this selection" in missing.text
+
+
+def test_rootcause_page_and_json(client):
+    d = client.get("/api/quality/rootcause").json()
+    assert {"model", "causes", "findings_validation"} <= set(d)
+    for c in d["causes"]:
+        assert c["evidence"]["kind"] in ("numeric", "categorical", "none")
+    page = client.get("/quality/rootcause?lang=en")
+    assert page.status_code == 200 and "Root cause of scrap" in page.text
+    assert "model score" in page.text
+    ko = client.get("/quality/rootcause?lang=ko")
+    assert "불량 원인 분석" in ko.text
+    none = client.get("/quality/rootcause?lang=en&product=P-999")
+    assert none.status_code == 200 and "no production counts" in none.text
+
+
+def test_vendored_echarts_is_served(client):
+    js = client.get("/static/echarts/echarts.min.js")
+    assert js.status_code == 200 and len(js.content) > 500_000
+    assert "Apache License" in client.get("/static/echarts/LICENSE").text
