@@ -30,6 +30,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "api": {"en": "JSON API", "ko": "JSON API"},
     "switch": {"en": "한국어", "ko": "English"},
+    "nav_quality": {"en": "Quality analysis", "ko": "품질 분석"},
     # quality pages (web/routes/quality.py)
     "q_quality": {"en": "Quality", "ko": "품질"},
     "q_rootcause": {"en": "Root cause of scrap", "ko": "불량 원인 분석"},
