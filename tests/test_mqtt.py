@@ -18,6 +18,7 @@ import pytest
 from smartfactory.ingest.live import LiveIngestor
 from smartfactory.ingest.mqtt import MqttIngestor
 from smartfactory.store.db import Store
+from smartfactory.testing import wait_until
 
 T0 = 1_736_121_600_000  # 2025-01-06T00:00:00Z
 PATH = "sf/v1/hanbit/plant1/moulding/L1"
@@ -63,15 +64,6 @@ def publish_all(
             time.sleep(1 / per_s)
     for info in infos:
         info.wait_for_publish(30)
-
-
-def wait_until(cond, timeout: float = 60, what: str = "condition") -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def start_ingestor(store: Store, url: str) -> tuple[MqttIngestor, threading.Thread]:

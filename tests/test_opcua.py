@@ -13,7 +13,7 @@ from smartfactory.errors import ConfigError
 from smartfactory.ingest.live import LiveIngestor
 from smartfactory.ingest.opcua import OpcUaIngestor, load_config
 from smartfactory.store.db import Store
-from smartfactory.testing import free_port
+from smartfactory.testing import free_port, wait_until
 
 
 class PlcServer:
@@ -101,15 +101,6 @@ product = "P-100"
     return p
 
 
-def wait(cond, timeout: float = 30, what: str = "") -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out: {what}")
-
-
 def test_values_become_records_and_the_client_reconnects(tmp_path: Path):
     port = free_port()
     plc = PlcServer(port)
@@ -119,29 +110,29 @@ def test_values_become_records_and_the_client_reconnects(tmp_path: Path):
     runner = threading.Thread(target=ing.run, daemon=True)
     runner.start()
     try:
-        wait(ing.connected[plc.url].is_set, 30, "first connection")
+        wait_until(ing.connected[plc.url].is_set, 30, "first connection")
         for state, temp, good in ((1, 210.5, 1010), (3, 231.0, 1025), (1, 229.0, 1040)):
             time.sleep(0.3)
             plc.write("state", state)
             plc.write("temp", temp)
             plc.write("good", good)
         cur = store.cursor()
-        wait(lambda: cur.scalar("SELECT count(*) FROM state_events") >= 4, 20, "state events")
-        wait(lambda: cur.scalar("SELECT sum(good) FROM counts") == 40, 20, "counts")
+        wait_until(lambda: cur.scalar("SELECT count(*) FROM state_events") >= 4, 20, "state events")
+        wait_until(lambda: cur.scalar("SELECT sum(good) FROM counts") == 40, 20, "counts")
 
         plc.stop()  # the PLC goes away …
-        wait(lambda: not ing.connected[plc.url].is_set(), 30, "the loss to be noticed")
+        wait_until(lambda: not ing.connected[plc.url].is_set(), 30, "the loss to be noticed")
         plc = PlcServer(port)  # … and comes back
-        wait(lambda: ing.connects[plc.url] >= 2, 60, "reconnect")
+        wait_until(lambda: ing.connects[plc.url] >= 2, 60, "reconnect")
         time.sleep(0.5)
         plc.write("state", 3)
         plc.write("temp", 240.0)
-        wait(
+        wait_until(
             lambda: cur.scalar("SELECT count(*) FROM measurements WHERE value = 240.0") == 1,
             20,
             "new values",
         )
-        wait(
+        wait_until(
             lambda: cur.scalar("SELECT count(*) FROM state_events WHERE state = 'down'") >= 2,
             20,
             "new state",

@@ -631,7 +631,7 @@ def gateway_add(name: str, db: Path | None) -> None:
 def _limits(settings: Any) -> Any:
     from .ingest.validate import Limits
 
-    return Limits(settings.timezone, settings.min_year, settings.max_future_s)
+    return Limits.from_settings(settings)
 
 
 # -- running the platform ----------------------------------------------------------------------

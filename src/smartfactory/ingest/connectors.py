@@ -52,7 +52,7 @@ class Connectors:
 def live_ingestor(store: Store, settings: Settings, source: str) -> LiveIngestor:
     return LiveIngestor(
         store,
-        limits=Limits(settings.timezone, settings.min_year, settings.max_future_s),
+        limits=Limits.from_settings(settings),
         unknown_machines=settings.unknown_machines,
         max_payload_bytes=settings.max_payload_bytes,
         source=source,

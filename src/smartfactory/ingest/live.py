@@ -19,10 +19,16 @@ import pyarrow as pa
 from ..model import DEFAULT_TIMEZONE, KINDS
 from ..store.append import append_stage, finish_batch, new_batch
 from ..store.db import AppendResult, Store
+from .formats import ColumnMap, map_columns
 from .messages import Decoded, Reject, UmhMapping, decode
 from .validate import Limits, stage
 
 logger = logging.getLogger(__name__)
+
+#: live rows already carry the canonical column names: each kind maps onto itself
+_IDENTITY: dict[str, ColumnMap] = {
+    name: map_columns(list(k.columns), k) for name, k in KINDS.items()
+}
 
 
 @dataclass
@@ -159,9 +165,7 @@ class LiveIngestor:
                 cols[f.name] = pa.array(values, pa.string())
         cols["_source"] = pa.array([r["_source"] for r in rows], pa.string())
         cols["_line"] = pa.array(range(1, len(rows) + 1), pa.int64())
-        from .formats import map_columns
-
-        stage(self.store.con, pa.table(cols), map_columns(list(k.columns), k), self.limits)
+        stage(self.store.con, pa.table(cols), _IDENTITY[kind], self.limits)
         # machines were registered (or their rows rejected) by _machines, with their path
         return append_stage(self.store, k, batch_id=batch_id, source=self.source, register=False)
 

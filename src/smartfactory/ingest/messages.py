@@ -42,7 +42,6 @@ UNS_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
         ("characteristic", "value", "lot", "unit_id", "lsl", "usl"),
     ),
 }
-TIME_FIELD = {"state_events": "ts", "counts": "ts", "measurements": "ts", "inspections": "ts"}
 
 
 @dataclass(frozen=True)

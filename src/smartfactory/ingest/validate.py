@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -54,6 +55,11 @@ class Limits:
     default_timezone: str = "Asia/Seoul"
     min_year: int = 2000
     max_future_s: int = 86_400
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Limits:
+        """The limits a :class:`~smartfactory.settings.Settings` names."""
+        return cls(settings.timezone, settings.min_year, settings.max_future_s)
 
 
 def _lit(s: str) -> str:
