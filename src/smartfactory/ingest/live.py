@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 import pyarrow as pa
 
@@ -20,7 +20,7 @@ from ..model import DEFAULT_TIMEZONE, KINDS
 from ..store.append import append_stage, finish_batch, new_batch
 from ..store.db import AppendResult, Store
 from .formats import ColumnMap, map_columns
-from .messages import Decoded, Reject, UmhMapping, decode
+from .messages import Columns, Decoded, Reject, UmhMapping, decode
 from .validate import Limits, stage
 
 logger = logging.getLogger(__name__)
@@ -84,20 +84,22 @@ class LiveIngestor:
 
     def ingest(self, messages: list[tuple[str, bytes]]) -> BatchReport:
         """Store a batch of (topic or source, payload). Returns when it is committed."""
-        with self._lock:
-            decoded = decode(messages, max_payload_bytes=self.max_payload_bytes, umh=self.umh)
+        decoded = decode(messages, max_payload_bytes=self.max_payload_bytes, umh=self.umh)
+        # one transaction a batch: one commit (one WAL sync) instead of one per statement group,
+        # and a batch is stored whole or not at all
+        with self._lock, self.store.transaction():
             report = BatchReport(messages=len(messages))
             batch_id = new_batch(self.store, self.source, None)
             rejects = list(decoded.rejects)
             self._machines(decoded, rejects)
             total = AppendResult(kind="live")
             for kind in ("state_events", "counts", "measurements", "inspections"):
-                rows = decoded.rows.get(kind)
-                if not rows:
+                cols = decoded.rows.get(kind)
+                if not cols or not cols["ts"]:
                     continue
-                res = self._append(kind, rows, batch_id)
+                res = self._append(kind, cols, batch_id)
                 if kind == "state_events":
-                    res.add(self._close_intervals({r["machine"] for r in rows}, batch_id))
+                    res.add(self._close_intervals(set(cols["machine"]), batch_id))
                 report.results[kind] = res
                 total.add(res)
             report.rejected_messages = len(rejects)
@@ -115,22 +117,26 @@ class LiveIngestor:
         if not new:
             return
         if self.unknown_machines == "reject":
-            for kind, rows in decoded.rows.items():
-                keep = []
-                for r in rows:
-                    if r["machine"] in new:
-                        rejects.append(
-                            Reject(
-                                r["_source"],
-                                "unknown_machine",
-                                f"machine {r['machine']} is not in the equipment "
-                                "list (setting unknown_machines = reject)",
-                                str({k: v for k, v in r.items() if k[0] != "_"}),
-                            )
+            for kind, cols in decoded.rows.items():
+                names = list(cols)
+                keep = [i for i, m in enumerate(cols["machine"]) if m not in new]
+                if len(keep) == len(cols["machine"]):
+                    continue
+                kept = set(keep)
+                for i, m in enumerate(cols["machine"]):
+                    if i in kept:
+                        continue
+                    fields = {n: cols[n][i] for n in names if n[0] != "_"}
+                    rejects.append(
+                        Reject(
+                            cols["_source"][i],
+                            "unknown_machine",
+                            f"machine {m} is not in the equipment list "
+                            "(setting unknown_machines = reject)",
+                            str(fields),
                         )
-                    else:
-                        keep.append(r)
-                decoded.rows[kind] = keep
+                    )
+                decoded.rows[kind] = {n: [cols[n][i] for i in keep] for n in names}
             return
         con = self.store.con
         with self.store.transaction():
@@ -154,17 +160,20 @@ class LiveIngestor:
                 )
         self._known.update(new)
 
-    def _append(self, kind: str, rows: list[dict[str, Any]], batch_id: int) -> AppendResult:
+    def _append(self, kind: str, data: Columns, batch_id: int) -> AppendResult:
         k = KINDS[kind]
+        n = len(data["ts"])
         cols: dict[str, pa.Array] = {}
         for f in k.fields:
-            values = [r.get(f.name) for r in rows]
-            if f.name == "ts":
+            values = data.get(f.name)
+            if values is None:
+                cols[f.name] = pa.nulls(n, pa.string())
+            elif f.name == "ts":
                 cols[f.name] = pa.array(values, pa.int64()).cast(pa.timestamp("ms", tz="UTC"))
             else:
                 cols[f.name] = pa.array(values, pa.string())
-        cols["_source"] = pa.array([r["_source"] for r in rows], pa.string())
-        cols["_line"] = pa.array(range(1, len(rows) + 1), pa.int64())
+        cols["_source"] = pa.array(data["_source"], pa.string())
+        cols["_line"] = pa.array(range(1, n + 1), pa.int64())
         stage(self.store.con, pa.table(cols), _IDENTITY[kind], self.limits)
         # machines were registered (or their rows rejected) by _machines, with their path
         return append_stage(self.store, k, batch_id=batch_id, source=self.source, register=False)

@@ -64,15 +64,34 @@ class Reject:
     raw: str
 
 
+#: record kind → the payload fields its columns carry (besides machine, ts and _source)
+RECORD_FIELDS: dict[str, tuple[str, ...]] = dict(UNS_KINDS.values())
+
+Columns = dict[str, list[Any]]
+
+
 @dataclass
 class Decoded:
-    #: record kind → rows of fields (text values, ``ts`` in ms) with ``_source``
-    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: record kind → columns (``machine``, ``ts`` in ms, ``_source``, then the kind's fields as
+    #: text): columns rather than a dict a row, because a batch can hold a million events
+    rows: dict[str, Columns] = field(default_factory=dict)
     paths: dict[str, EquipmentPath] = field(default_factory=dict)
     rejects: list[Reject] = field(default_factory=list)
 
-    def add(self, kind: str, row: dict[str, Any]) -> None:
-        self.rows.setdefault(kind, []).append(row)
+    def columns(self, kind: str) -> Columns:
+        cols = self.rows.get(kind)
+        if cols is None:
+            names = ("machine", "ts", "_source", *RECORD_FIELDS[kind])
+            cols = self.rows[kind] = {n: [] for n in names}
+        return cols
+
+    def add(self, kind: str, machine: str, ts: int, source: str, **values: Any) -> None:
+        cols = self.columns(kind)
+        cols["machine"].append(machine)
+        cols["ts"].append(ts)
+        cols["_source"].append(source)
+        for f in RECORD_FIELDS[kind]:
+            cols[f].append(_text(values.get(f)))
 
 
 def _text(v: Any) -> str | None:
@@ -195,15 +214,24 @@ def _decode_uns(out: Decoded, source: str, parts: list[str], body: Any) -> None:
         )
         return
     kind, fields = UNS_KINDS[msg_kind]
-    out.paths[path.machine] = path
-    for item in _items(body):
-        ts = _item_ts(out, source, item)
-        if ts is None:
-            continue
-        row: dict[str, Any] = {"machine": path.machine, "ts": ts, "_source": source}
-        for f in fields:
-            row[f] = _text(item.get(f))
-        out.add(kind, row)
+    machine = path.machine
+    out.paths[machine] = path
+    cols = out.columns(kind)
+    machines, stamps, sources = cols["machine"], cols["ts"], cols["_source"]
+    targets = [(f, cols[f]) for f in fields]
+    for item in body if isinstance(body, list) else (body,):
+        # the hot loop of the live path: no dict a row, text passes through as it is
+        ts = item.get("timestamp_ms") if type(item) is dict else None
+        if type(ts) is not int:
+            ts = _item_ts(out, source, item)
+            if ts is None:
+                continue
+        machines.append(machine)
+        stamps.append(ts)
+        sources.append(source)
+        for f, values in targets:
+            v = item.get(f)
+            values.append(v if v is None or type(v) is str else _text(v))
 
 
 def _decode_umh(out: Decoded, source: str, parts: list[str], body: Any, umh: UmhMapping) -> None:
@@ -239,9 +267,8 @@ def _decode_umh(out: Decoded, source: str, parts: list[str], body: Any, umh: Umh
             else {k: v for k, v in item.items() if k != "timestamp_ms"}
         )
         for tag, value in values.items():
-            base = {"machine": path.machine, "ts": ts, "_source": source}
             if tag in umh.state_tags:
                 state = umh.state_codes.get(_text(value) or "", _text(value))
-                out.add("state_events", {**base, "state": state, "reason": None})
+                out.add("state_events", path.machine, ts, source, state=state)
             else:
-                out.add("measurements", {**base, "tag": tag, "value": _text(value), "unit": None})
+                out.add("measurements", path.machine, ts, source, tag=tag, value=value)

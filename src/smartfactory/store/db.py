@@ -109,14 +109,28 @@ class Store:
         rows = self.con.execute(query, params or []).fetchall()
         return rows[0][0] if rows else None
 
+    #: open transaction() blocks on this connection (an inner block joins the outer one)
+    _tx_depth = 0
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        """One transaction; blocks nested inside it join it and commit with it."""
+        if self._tx_depth:
+            self._tx_depth += 1
+            try:
+                yield
+            finally:
+                self._tx_depth -= 1
+            return
         self.con.execute("BEGIN TRANSACTION")
+        self._tx_depth = 1
         try:
             yield
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
+        finally:
+            self._tx_depth = 0
         self.con.execute("COMMIT")
 
     # -- what is in the store --------------------------------------------------------------
