@@ -55,24 +55,41 @@ c.max_inflight_messages_set(1000)
 c.max_queued_messages_set(0)
 c.connect("127.0.0.1", port)
 c.loop_start()
-infos = []
+bodies = []
 for i in range(n):
     events = [{"timestamp_ms": t0 + (i * per_msg + j) * 10, "product": "P-100", "good": 1,
                "scrap": 0} for j in range(per_msg)]
     body = json.dumps(events if per_msg > 1 else events[0])
-    infos.append(c.publish(f"{prefix}/M{i % 50:02d}/count", body, qos=1))
+    bodies.append((f"{prefix}/M{i % 50:02d}/count", body))
+print("ready", flush=True)
+sys.stdin.readline()
+infos = [c.publish(topic, body, qos=1) for topic, body in bodies]
 for info in infos:
     info.wait_for_publish(120)
 c.loop_stop()
 """
 
 
-def publish(port: int, n: int, per_msg: int, t0_ms: int, prefix: str) -> None:
-    """Publish from a process of its own, as a gateway would (it does not share our GIL)."""
-    subprocess.run(
+def publish(port: int, n: int, per_msg: int, t0_ms: int, prefix: str) -> float:
+    """Publish from a process of its own, as a gateway would (it does not share our GIL).
+
+    The publisher connects and builds its payloads first; the returned clock starts when it is
+    told to go, so that interpreter start-up is not counted as throughput.
+    """
+    proc = subprocess.Popen(
         [sys.executable, "-c", PUBLISHER, str(port), str(n), str(per_msg), str(t0_ms), prefix],
-        check=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
+    assert proc.stdin and proc.stdout
+    if proc.stdout.readline().strip() != "ready":
+        raise RuntimeError("publisher did not start")
+    start = time.perf_counter()
+    proc.stdin.write("go\n")
+    proc.stdin.flush()
+    threading.Thread(target=proc.wait, daemon=True).start()
+    return start
 
 
 def baseline(broker: Mosquitto, n: int) -> float:
@@ -94,8 +111,7 @@ def baseline(broker: Mosquitto, n: int) -> float:
     sub.subscribe("bench/#", qos=1)
     sub.loop_start()
     time.sleep(0.3)
-    t0 = time.perf_counter()
-    publish(broker.port, n, 1, 0, "bench")
+    t0 = publish(broker.port, n, 1, 0, "bench")
     got.wait(120)
     sub.loop_stop()
     sub.disconnect()
@@ -108,8 +124,7 @@ def ours(broker: Mosquitto, work: Path, n: int, per_msg: int, run: int) -> float
     t = threading.Thread(target=ing.run, daemon=True)
     t.start()
     ing.connected.wait(10)
-    t0 = time.perf_counter()
-    publish(
+    t0 = publish(
         broker.port,
         n,
         per_msg,
