@@ -21,7 +21,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from . import __version__
-from .errors import SmartFactoryError
+from .errors import ConfigError, SmartFactoryError
 from .kpi.engine import BUCKETS, RATIOS
 from .model import KINDS
 from .settings import get_settings
@@ -545,17 +545,36 @@ def ingest() -> None:
 )
 @DB_OPTION
 @click.option("--client-id", default=None, help="MQTT client id (the broker keeps its session).")
+@click.option(
+    "--umh-map",
+    "umh_map",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TOML file mapping UMH historian tags: state_tags = [...], [state_codes].",
+)
 def ingest_mqtt(
-    broker: str, topics: tuple[str, ...], db: Path | None, client_id: str | None
+    broker: str,
+    topics: tuple[str, ...],
+    db: Path | None,
+    client_id: str | None,
+    umh_map: Path | None,
 ) -> None:
     """Subscribe to the unified namespace (QoS 1, persistent session) and store every message;
     a message is acknowledged only after it is stored."""
+    import tomllib
+
     from .ingest.connectors import live_ingestor
+    from .ingest.messages import UmhMapping
     from .ingest.mqtt import DEFAULT_TOPICS, MqttIngestor
 
     settings = get_settings(db=db, mqtt_client_id=client_id)
+    umh = None
+    if umh_map:
+        try:
+            umh = UmhMapping.from_config(tomllib.loads(umh_map.read_text("utf-8")), str(umh_map))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{umh_map}: not TOML ({exc})") from exc
     with _store(db) as store:
-        live = live_ingestor(store, settings, "mqtt")
+        live = live_ingestor(store, settings, "mqtt", umh)
         ing = MqttIngestor(
             live, broker, topics=topics or DEFAULT_TOPICS, client_id=settings.mqtt_client_id
         )
@@ -737,7 +756,6 @@ def rootcause(
     """Rank candidate causes of defects: conditions with the outcome rate inside and outside,
     tested out of sample. From a table (--data FILE --target COL) or from the store's lots
     (scrap per lot with its machine, shift, material lots, process tags…)."""
-    from .errors import ConfigError
     from .quality.context import analyse_store
     from .quality.rootcause import analyse_file
 

@@ -6,6 +6,9 @@
     broker = "mqtt://127.0.0.1:1883"
     topics = ["sf/v1/#", "umh/v1/#"]     # optional
     client_id = "smartfactory-ingest"    # optional
+    [mqtt.umh]                           # optional: how UMH historian tags map
+    state_tags = ["machine_state"]       # tags whose value is the machine state
+    state_codes = { "0" = "stopped", "1" = "running", "2" = "down" }
 
     [[opcua]]                            # see smartfactory.ingest.opcua for the node map
     endpoint = "opc.tcp://192.168.0.10:4840"
@@ -28,6 +31,7 @@ from ..errors import ConfigError
 from ..settings import Settings
 from ..store.db import Store
 from .live import LiveIngestor
+from .messages import UmhMapping
 from .validate import Limits
 
 logger = logging.getLogger(__name__)
@@ -49,12 +53,15 @@ class Connectors:
             t.join(10)
 
 
-def live_ingestor(store: Store, settings: Settings, source: str) -> LiveIngestor:
+def live_ingestor(
+    store: Store, settings: Settings, source: str, umh: UmhMapping | None = None
+) -> LiveIngestor:
     return LiveIngestor(
         store,
         limits=Limits.from_settings(settings),
         unknown_machines=settings.unknown_machines,
         max_payload_bytes=settings.max_payload_bytes,
+        umh=umh,
         source=source,
     )
 
@@ -78,11 +85,12 @@ def start_connectors(store: Store, settings: Settings, path: str | Path) -> Conn
     for i, m in enumerate(doc.get("mqtt", [])):
         if "broker" not in m:
             raise ConfigError(f"{path}: [[mqtt]] #{i + 1} has no broker")
+        umh = UmhMapping.from_config(m.get("umh", {}), f"{path}: [[mqtt]] #{i + 1} umh")
         planned.append(
             (
                 f"mqtt {m['broker']}",
                 MqttIngestor(
-                    live_ingestor(store.cursor(), settings, "mqtt"),
+                    live_ingestor(store.cursor(), settings, "mqtt", umh),
                     m["broker"],
                     topics=tuple(m.get("topics", DEFAULT_TOPICS)),
                     client_id=m.get("client_id", settings.mqtt_client_id),

@@ -55,6 +55,26 @@ class UmhMapping:
     state_tags: frozenset[str] = frozenset({"state", "machine_state"})
     state_codes: dict[str, str] = field(default_factory=dict)
 
+    @classmethod
+    def from_config(cls, doc: dict[str, Any], where: str) -> UmhMapping:
+        """From a TOML table: ``state_tags = ["machine_state"]`` and ``[state_codes]`` with
+        ``"0" = "stopped"``, ``"1" = "running"``, … (codes as the PLC sends them)."""
+        from ..errors import ConfigError
+
+        unknown = set(doc) - {"state_tags", "state_codes"}
+        if unknown:
+            raise ConfigError(
+                f"{where}: unknown UMH mapping key(s) {sorted(unknown)}; "
+                "use state_tags and state_codes"
+            )
+        tags = doc.get("state_tags", sorted(cls.state_tags))
+        codes = doc.get("state_codes", {})
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            raise ConfigError(f"{where}: state_tags must be a list of tag names")
+        if not isinstance(codes, dict):
+            raise ConfigError(f"{where}: state_codes must be a table of code = state")
+        return cls(frozenset(tags), {str(k): str(v) for k, v in codes.items()})
+
 
 @dataclass
 class Reject:
