@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Debian packages the platform and its tests use: Mosquitto (the MQTT broker the connectivity
-# tests start), Chromium and Korean fonts (browser tests and screenshots of the web app).
+# tests start), Chromium and Korean fonts (browser tests and screenshots of the web app), Pango
+# (WeasyPrint, the programme side's PDF reports).
 # Installed only when missing, only as root; otherwise this says what to install and carries on.
 set -uo pipefail
 required=(mosquitto)
-optional=(chromium fonts-noto-cjk)
+optional=(chromium fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 missing() {
   local out=()
   for p in "$@"; do

@@ -689,6 +689,13 @@ def serve(db: Path | None, host: str | None, port: int | None, connectors: Path 
 @click.option("--seed", default=7, show_default=True)
 @click.option("--no-serve", is_flag=True, help="Stop after the summary (for scripts).")
 @click.option("--port", default=None, type=int, help="Port of the web app [default 8000].")
+@click.option(
+    "--program",
+    "program_demo",
+    is_flag=True,
+    help="Instead: a support programme (hundreds of companies, a few connected factories) "
+    "in DIR/program.duckdb.",
+)
 def demo(
     db: Path | None,
     work_dir: Path,
@@ -697,8 +704,14 @@ def demo(
     seed: int,
     no_serve: bool,
     port: int | None,
+    program_demo: bool,
 ) -> None:
     """Simulate a plant, import it, print a summary, and serve the web app on 127.0.0.1."""
+    if program_demo:
+        from .program.demo import run_program_demo
+
+        run_program_demo(work_dir, seed=seed, console=out)
+        return
     from .demo import run_demo
 
     settings = get_settings(db=db or work_dir / "smartfactory.duckdb", port=port)
@@ -911,6 +924,13 @@ def spc(
     for a in alarms[-20:]:
         t.add_row(a["label"], a["chart"], a["rule"], f"{a['value']:.6g}", a["message"])
     out.print(t)
+
+
+# -- programme side (commands in program/commands.py) ------------------------------------------
+
+from .program.commands import program as _program  # noqa: E402
+
+main.add_command(_program)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,7 +11,10 @@
     │   ├── UnknownKindError       a record kind that does not exist
     │   ├── KindDetectionError     a file whose columns match no record kind
     │   └── FileFormatError        a file that is not CSV, Excel or Parquet, or is unreadable
-    └── NotFoundError          a lot, machine, order … that the store does not hold
+    ├── NotFoundError          a lot, machine, order … that the store does not hold
+    └── ProgramError           the programme side (registry, life cycle, federation)
+        ├── RuleError              a programme rule failed (names the rule)
+        └── FederationError        a KPI summary was refused (forged, replayed, not consented)
 """
 
 from __future__ import annotations
@@ -66,3 +69,23 @@ class FileFormatError(InputError):
 
 class NotFoundError(SmartFactoryError):
     """Something the store does not hold."""
+
+
+class ProgramError(SmartFactoryError):
+    """Something on the programme side (registry, life cycle, federation) is wrong."""
+
+
+class RuleError(ProgramError):
+    """A programme rule failed; ``rule`` names it (see ``smartfactory.program.rules.RULES``)."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(f"[{rule}] {message}")
+        self.rule = rule
+
+
+class FederationError(ProgramError):
+    """A KPI summary was refused; ``reason`` says why (forged, replayed, not_consented …)."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(f"{reason}: {message}")
+        self.reason = reason

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
         ge=1024,
         description="Live messages larger than this go to the dead letters (bytes).",
     )
+    program_db: Path = Field(
+        default=Path("program.duckdb"),
+        description="The programme server's DuckDB file (registry, projects, KPI summaries); "
+        "an agency's deployment, separate from any factory's store.",
+    )
     connectors: Path | None = Field(
         default=None,
         description="Connectors file (TOML) whose [[mqtt]] and [[opcua]] connectors "
