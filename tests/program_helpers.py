@@ -61,3 +61,24 @@ def applied(db: ProgramDB, **kw) -> str:
     app = basic_app(**kw)
     apply(db, app, date(2022, 3, 2))
     return app.project_id
+
+
+def consented_days(
+    db: ProgramDB, company: str, site: str, start: date, days: int, scrap_per_day: float
+) -> None:
+    """Day summaries as the federation stores them when a company shares only its quality and
+    OEE buckets (the other fields stay NULL): 8 h busy, 1,000 units a day."""
+    from datetime import timedelta
+
+    from smartfactory.program.schema import SUMMARY_FIELDS
+
+    shared = {"pbt_s": 28_800.0, "pq": 1_000.0, "gq": 1_000.0 - scrap_per_day,
+              "sq": scrap_per_day, "rq": 0.0, "ideal_s": 20_000.0}  # fmt: skip
+    cols = ", ".join(SUMMARY_FIELDS)
+    marks = ", ".join("?" for _ in SUMMARY_FIELDS)
+    for i in range(days):
+        db.con.execute(
+            f"INSERT INTO summaries (company_id, site, day, {cols}, seq) "
+            f"VALUES (?, ?, ?, {marks}, ?)",
+            [company, site, start + timedelta(days=i), *(shared.get(f) for f in SUMMARY_FIELDS), i],
+        )

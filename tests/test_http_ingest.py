@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from smartfactory.settings import Settings
 from smartfactory.store.db import Store
+from smartfactory.web.auth import add_token, add_user
 from smartfactory.web.gateways import add_gateway
 from smartfactory.web.server import create_app
 
@@ -17,11 +18,19 @@ T0 = 1_736_121_600_000
 TOPIC = "sf/v1/hanbit/plant1/moulding/L1/M01"
 
 
+def viewer_token(db: Path) -> dict[str, str]:
+    """Reading the status needs a signed-in user of the company (here: an API token)."""
+    with Store(db) as s:
+        add_user(s, "viewer", "viewer-password", enterprise="hanbit", role="viewer")
+        return {"Authorization": f"Bearer {add_token(s, 'viewer', 'tests')}"}
+
+
 def test_gateway_posts_are_stored_and_bad_items_reported(tmp_path: Path):
     db = tmp_path / "h.duckdb"
     with Store(db) as s:
         token = add_gateway(s, "line1-gw")
         other = add_gateway(s, "line2-gw")
+    viewer = viewer_token(db)
     body = [
         {
             "topic": f"{TOPIC}/state",
@@ -51,7 +60,7 @@ def test_gateway_posts_are_stored_and_bad_items_reported(tmp_path: Path):
             "/api/ingest", json=body, headers={"Authorization": f"Bearer {other}"}
         ).json()
         assert (again["stored"], again["duplicates"]) == (0, 3)
-        st = c.get("/api/status").json()
+        st = c.get("/api/status", headers=viewer).json()
     assert st["records"]["state_events"] == 2 and st["records"]["states"] == 1
     assert st["dead_letters"]["total"] == 3
 
@@ -62,6 +71,7 @@ def test_serve_runs_the_mqtt_connector_from_its_config(tmp_path: Path, mosquitto
     cfg = tmp_path / "connectors.toml"
     cfg.write_text(f'[[mqtt]]\nbroker = "{mosquitto.url}"\nclient_id = "svc-test"\n')
     db = tmp_path / "svc.duckdb"
+    viewer = viewer_token(db)
     with TestClient(create_app(Settings(db=db, connectors=cfg))) as c:
         pub = mqtt.Client(
             callback_api_version=mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5
@@ -76,7 +86,10 @@ def test_serve_runs_the_mqtt_connector_from_its_config(tmp_path: Path, mosquitto
                 qos=1,
             )
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and c.get("/api/status").json()["records"]["counts"] < 20:
+        while (
+            time.monotonic() < deadline
+            and c.get("/api/status", headers=viewer).json()["records"]["counts"] < 20
+        ):
             time.sleep(0.1)
         pub.loop_stop()
-        assert c.get("/api/status").json()["records"]["counts"] == 20
+        assert c.get("/api/status", headers=viewer).json()["records"]["counts"] == 20

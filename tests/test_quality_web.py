@@ -11,6 +11,7 @@ from smartfactory.ingest.importer import import_files
 from smartfactory.settings import Settings
 from smartfactory.sim import simulate
 from smartfactory.store.db import Store
+from smartfactory.web.auth import add_token, add_user
 from smartfactory.web.i18n import STRINGS
 from smartfactory.web.server import create_app
 
@@ -22,7 +23,12 @@ def client(tmp_path_factory: pytest.TempPathFactory):
     db = d / "w.duckdb"
     with Store(db) as s:
         import_files(s, [Path(p) for p in summary["files"].values()])
-    with TestClient(create_app(Settings(db=db))) as c:
+        # the pages need a user of the simulated company (here: a viewer's API token)
+        company = s.scalar("SELECT min(enterprise) FROM equipment")
+        add_user(s, "viewer", "viewer-password", enterprise=company, role="viewer")
+        token = add_token(s, "viewer", "tests")
+    app = create_app(Settings(db=db))
+    with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as c:
         yield c
 
 

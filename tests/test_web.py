@@ -1,4 +1,5 @@
-"""The web shell, called in-process through an ASGI client on a real DuckDB file."""
+"""The web app in-process through an ASGI client on a real DuckDB file: sign-in, sessions and
+CSRF, tenancy, the pages and their JSON, uploads with rejected rows."""
 
 from __future__ import annotations
 
@@ -7,53 +8,263 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from smartfactory.ingest.importer import import_files
 from smartfactory.settings import Settings
-from smartfactory.store.db import Store
 from smartfactory.web.server import create_app
+from webapp import build, password
+
+
+@pytest.fixture(scope="module")
+def plant(tmp_path_factory: pytest.TempPathFactory):
+    return build(tmp_path_factory.mktemp("web"))
+
+
+@pytest.fixture(scope="module")
+def app(plant):
+    return create_app(Settings(db=plant.db))
 
 
 @pytest.fixture
-def client(tmp_path: Path, write):
-    db = tmp_path / "w.duckdb"
-    with Store(db) as s:
-        import_files(
-            s,
-            [
-                write("eq.csv", "enterprise,site,area,line,machine\nacme,p1,a,L1,M1\n"),
-                write(
-                    "s.csv",
-                    "machine,start,end,state\n"
-                    "M1,2025-03-03T08:00,2025-03-03T10:00,running\n"
-                    "M1,2025-03-03T10:00,2025-03-03T10:00,idle\n",
-                ),
-                write(
-                    "c.csv",
-                    "machine,ts,product,good,scrap,rework\nM1,2025-03-03T10:00,P1,90,10,0\n",
-                ),
-                write("p.csv", "product,ideal_cycle_s\nP1,60\n"),
-            ],
-        )
-    with TestClient(create_app(Settings(db=db))) as c:
+def client(app):
+    with TestClient(app) as c:
         yield c
 
 
-def test_home_in_both_languages(client):
-    ko = client.get("/", headers={"accept-language": "ko-KR,ko;q=0.9"})
-    assert ko.status_code == 200 and "라인별 종합설비효율" in ko.text
-    en = client.get("/?lang=en", headers={"accept-language": "ko-KR"})
-    assert "OEE by line" in en.text and "L1" in en.text
-    # 100 units × 60 s in 2 h running: performance 83.3 %, quality 90 %, availability 100 %
-    assert "75.0 %" in en.text
+def sign_in(c: TestClient, role: str, tenant: str) -> str:
+    """Sign in through the form; return the session's CSRF token."""
+    page = c.get("/login")
+    csrf = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    r = c.post(
+        "/login",
+        data={
+            "username": f"{role}@{tenant}",
+            "password": password(role, tenant),
+            "csrf_token": csrf,
+            "next": "/orders",
+        },
+        follow_redirects=False,
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/orders", r.text
+    return c.get("/import").text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
 
 
-def test_api(client):
-    st = client.get("/api/status").json()
-    assert st["records"]["states"] == 1 and st["dead_letters"]["by_reason"] == {
-        "end_before_start": 1
-    }
-    (line,) = client.get("/api/kpi", params={"by": "line"}).json()
-    assert line["line"] == "L1" and line["oee"] == pytest.approx(0.75)
-    assert client.get("/api/kpi", params={"by": "nope"}).status_code == 422
-    assert client.get("/api/lots/X/trace").status_code == 404
+def test_pages_need_sign_in(client):
+    r = client.get("/floor", headers={"accept": "text/html"}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    assert client.get("/api/floor").status_code == 401
+    assert client.get("/api/floor", headers={"Authorization": "Bearer sft_x_y"}).status_code == 401
+    live = client.get("/floor/tiles", headers={"hx-request": "true"})
+    assert live.status_code == 401 and live.headers["hx-redirect"] == "/login"
     assert client.get("/healthz").json() == {"status": "ok"}
+    docs = client.get("/docs")  # the API's docs, from vendored files: no CDN
+    assert docs.status_code == 200 and "/static/swagger-ui/swagger-ui-bundle.js" in docs.text
+    assert "cdn" not in docs.text.lower()
+    assert client.get("/static/swagger-ui/swagger-ui-bundle.js").status_code == 200
+    assert "/api/floor" in client.get("/openapi.json").json()["paths"]
+
+
+def test_sign_in_wrong_password_and_csrf(client):
+    page = client.get("/login")
+    csrf = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    bad = client.post(
+        "/login", data={"username": "admin@acme", "password": "nope-nope", "csrf_token": csrf}
+    )
+    assert bad.status_code == 401 and "login-error" in bad.text
+    no_csrf = client.post(
+        "/login", data={"username": "admin@acme", "password": password("admin", "acme")}
+    )
+    assert no_csrf.status_code == 403
+
+
+def test_session_and_csrf_on_state_changes(client):
+    csrf = sign_in(client, "manager", "acme")
+    assert client.get("/api/me").json()["enterprise"] == "acme"
+    body = {"product": "PA", "ideal_cycle_s": 55}
+    assert client.put("/api/settings/products", json=body).status_code == 403  # no token
+    wrong = client.put("/api/settings/products", json=body, headers={"X-CSRF-Token": "x"})
+    assert wrong.status_code == 403
+    ok = client.put("/api/settings/products", json=body, headers={"X-CSRF-Token": csrf})
+    assert ok.status_code == 200, ok.text
+    assert {"product": "PA", "name": None, "machine": None, "ideal_cycle_s": 55.0} in (
+        client.get("/api/settings").json()["products"]
+    )
+    client.put(
+        "/api/settings/products",
+        json={"product": "PA", "ideal_cycle_s": 60},
+        headers={"X-CSRF-Token": csrf},
+    )
+    out = client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)
+    assert out.status_code == 303
+    assert client.get("/api/me").status_code == 401
+
+
+def test_floor_and_machine(client, plant):
+    h = plant.auth("viewer", "acme")
+    floor = client.get("/api/floor", headers=h).json()
+    tiles = {m["machine"]: m for m in floor["machines"]}
+    assert set(tiles) == {"acme.M1", "acme.M2"}  # not beta's beta.B1
+    assert tiles["acme.M1"]["state"] == "running" and tiles["acme.M2"]["state"] == "idle"
+    assert (tiles["acme.M1"]["product"], tiles["acme.M1"]["order"]) == ("PA", "O-A1")
+    # the files' times are the site's (KST); today = 3 March up to the end of the data (12:00):
+    # PBT 08:00–12:00 = 4 h; good 190 × ideal 60 s
+    assert tiles["acme.M1"]["today"]["oee"] == pytest.approx(190 * 60 / (4 * 3600))
+    page = client.get("/floor", headers=h)
+    assert (
+        page.status_code == 200 and 'id="tile-acme.M1"' in page.text and "beta.B1" not in page.text
+    )
+    m = client.get("/api/machines/acme.M1", headers=h, params={"day": "2025-03-03"}).json()
+    assert [s["state"] for s in m["timeline"]] == ["planned_down", "running", "down", "running"]
+    assert m["pareto"][0]["reason"] == "jam" and m["pareto"][0]["seconds"] == 1800
+    steps = {s["name"]: s["seconds"] for s in m["waterfall"]}
+    assert steps["breakdowns"] == 1800 and steps["planned_busy_time"] == 4 * 3600
+    assert sum(r["gq"] for r in m["hourly"]) == 190
+    assert client.get("/api/machines/beta.B1", headers=h).status_code == 404
+    assert client.get("/api/machines/acme.M1", headers=h, params={"days": 0}).status_code == 422
+    assert "jam" in client.get("/machines/acme.M1?day=2025-03-03", headers=h).text
+
+
+def test_plant_orders_trace(client, plant):
+    h = plant.auth("viewer", "beta")
+    p = client.get("/api/plant", headers=h, params={"from": "2025-03-03", "to": "2025-03-03"})
+    (line,) = p.json()["groups"]
+    assert line["name"] == "beta.L9" and line["gq"] == 400
+    orders = client.get("/api/orders", headers=h).json()["orders"]
+    assert [(o["order"], o["good"], o["status"]) for o in orders] == [("O-B1", 400, "done")]
+    acme = client.get("/api/orders", headers=plant.auth("viewer", "acme")).json()["orders"]
+    assert [(o["order"], o["progress"]) for o in acme] == [("O-A1", 190 / 200)]
+    tr = client.get("/api/lots/LOT-A1/trace", headers=plant.auth("viewer", "acme")).json()
+    assert [n["lot"] for n in tr["upstream"]] == ["RM-A"]
+    assert client.get("/api/lots/LOT-A1/trace", headers=h).status_code == 404
+    assert client.get("/trace?lot=LOT-B1", headers=h).status_code == 200
+    assert client.get("/trace?lot=LOT-A1", headers=h).status_code == 404
+
+
+def test_upload_with_a_bad_row_and_another_company(client, plant):
+    h = plant.auth("operator", "acme")
+    csv = (
+        "machine,ts,product,good,scrap\n"
+        "acme.M1,2025-03-03T11:00,PA,5,0\n"
+        "acme.M1,2025-03-03T11:05,PA,-4,0\n"  # negative count
+        "beta.B1,2025-03-03T11:10,PB,5,0\n"  # beta's machine
+    )
+    r = client.post("/api/import", headers=h, files={"files": ("counts-extra.csv", csv)})
+    assert r.status_code == 200, r.text
+    (f,) = r.json()["files"]
+    assert (f["accepted"], f["rejected"]) == (1, 2)
+    reasons = {(x["line"], x["reason"]) for x in r.json()["rejected_rows"]}
+    assert reasons == {(3, "negative_count"), (4, "other_company")}
+    mine = client.get("/api/dead-letters", headers=h).json()
+    assert {"negative_count", "other_company"} <= {x["reason"] for x in mine["by_reason"]}
+    theirs = client.get("/api/dead-letters", headers=plant.auth("operator", "beta")).json()
+    assert theirs["total"] == 0
+    not_csv = client.post("/api/import", headers=h, files={"files": ("x.exe", b"MZ")})
+    assert not_csv.status_code == 422
+
+
+def test_ingest_respects_the_company(client, plant):
+    t0 = 1_741_000_000_000
+    body = [
+        {
+            "topic": "sf/v1/acme/p1/moulding/acme.L1/acme.M1/count",
+            "payload": {"timestamp_ms": t0, "product": "PA", "good": 1},
+        },
+        {
+            "topic": "sf/v1/beta/b1/press/beta.L9/beta.B1/count",
+            "payload": {"timestamp_ms": t0, "product": "PB", "good": 1},
+        },
+    ]
+    gw = {"Authorization": f"Bearer {plant.gateways['acme']}"}
+    r = client.post("/api/ingest", json=body, headers=gw).json()
+    assert (r["stored"], r["rejected"], r["by_reason"]) == (1, 1, {"other_company": 1})
+    # a gateway token reads nothing
+    assert client.get("/api/floor", headers=gw).status_code == 403
+
+
+def test_korean_and_english(client, plant):
+    h = plant.auth("viewer", "acme")
+    ko = client.get("/floor", headers={**h, "accept-language": "ko-KR,ko;q=0.9"})
+    assert "현장 실시간 현황" in ko.text and "2025년 3월 3일" in ko.text
+    en = client.get("/floor?lang=en", headers={**h, "accept-language": "ko-KR"})
+    assert "Shop floor now" in en.text and "3 Mar 2025" in en.text
+    assert en.cookies.get("sf_lang") == "en"
+
+
+def test_users_and_tokens_of_ones_company(client, plant):
+    h = plant.auth("admin", "beta")
+    users = client.get("/api/users", headers=h).json()
+    assert {u["enterprise"] for u in users} == {"beta"}
+    taken = client.post(
+        "/api/users",
+        headers=h,
+        json={"username": "viewer@acme", "password": "12345678", "role": "viewer"},
+    )
+    assert taken.status_code == 409
+    made = client.post(
+        "/api/users",
+        headers=h,
+        json={"username": "new@beta", "password": "12345678", "role": "viewer"},
+    )
+    assert made.status_code == 201
+    tok = client.post("/api/tokens", headers=h, json={"name": "x", "username": "new@beta"})
+    token = tok.json()["token"]
+    assert client.get("/api/me", headers={"Authorization": f"Bearer {token}"}).json()["role"] == (
+        "viewer"
+    )
+    assert (
+        client.post(
+            "/api/tokens", headers=h, json={"name": "x", "username": "admin@acme"}
+        ).status_code
+        == 404
+    )
+    assert client.delete("/api/users/new@beta", headers=h).status_code == 204
+    assert client.get("/api/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_route_without_a_rule_is_refused(plant):
+    from fastapi import APIRouter
+
+    app = create_app(Settings(db=plant.db))
+    extra = APIRouter()
+
+    @extra.get("/api/forgotten")
+    def forgotten() -> dict[str, str]:
+        return {"secret": "x"}
+
+    app.include_router(extra)
+    with TestClient(app) as c:
+        assert c.get("/api/forgotten", headers=plant.auth("admin", "acme")).status_code == 403
+
+
+def test_page_formats(tmp_path: Path):
+    from smartfactory.web.i18n import Formatter
+
+    ko, en = Formatter("ko"), Formatter("en")
+    assert (ko.dur(3900), en.dur(3900), en.dur(59)) == ("1시간 5분", "1 h 5 min", "59 s")
+    assert (ko.pct(0.756), en.num(1234567)) == ("75.6 %", "1,234,567")
+    assert ko.krw(1250000) == "₩1,250,000"
+
+
+def test_every_string_on_the_pages_exists_in_both_languages():
+    import importlib
+    import pkgutil
+    import re
+    from importlib.resources import files
+
+    import smartfactory.web
+    from smartfactory.web.i18n import STRINGS
+
+    # pages added by other features merge their strings when their modules are imported
+    for m in pkgutil.walk_packages(smartfactory.web.__path__, "smartfactory.web."):
+        importlib.import_module(m.name)
+    folder = files("smartfactory.web") / "templates"
+    keys: set[str] = set()
+    for t in folder.iterdir():
+        keys |= set(re.findall(r"""\bt\(["']([\w()\s-]+)["']\)""", t.read_text("utf-8")))
+    assert len(keys) > 100
+    missing = sorted(k for k in keys if set(STRINGS.get(k, {})) != {"ko", "en"})
+    assert not missing, missing
+    for prefix, values in (
+        ("state_", ("running", "idle", "setup", "down", "planned_down")),
+        ("role_", ("admin", "manager", "operator", "viewer")),
+    ):
+        for v in values:
+            assert prefix + v in STRINGS

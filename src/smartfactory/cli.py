@@ -633,18 +633,114 @@ def gateway() -> None:
 
 @gateway.command("add")
 @click.argument("name")
+@click.option(
+    "--enterprise", default=None, help="The company it posts for (others' topics are refused)."
+)
 @DB_OPTION
-def gateway_add(name: str, db: Path | None) -> None:
+def gateway_add(name: str, enterprise: str | None, db: Path | None) -> None:
     """Create (or replace) gateway NAME and print its API token (shown once)."""
     from .web.gateways import add_gateway
 
     with _store(db) as store:
-        token = add_gateway(store, name)
+        token = add_gateway(store, name, enterprise)
     click.echo(token)
     console.print(
         f"gateway {name!r}: send it as 'Authorization: Bearer <token>' to "
         "POST /api/ingest (the token is not stored, only its hash)"
     )
+
+
+@main.group()
+def user() -> None:
+    """Users of the web app and the API (roles: admin, manager, operator, viewer; and the
+    programme side's program_officer, program_admin)."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option(
+    "--enterprise",
+    default=None,
+    help="The company whose data the user sees (required, except for the programme roles, "
+    "which belong to no company).",
+)
+@click.option(
+    "--role",
+    type=click.Choice(
+        ["admin", "manager", "operator", "viewer", "program_officer", "program_admin"]
+    ),
+    default="viewer",
+    show_default=True,
+)
+@click.option(
+    "--password",
+    default=None,
+    help="The password (at least 8 characters); without it, it is asked for, or generated "
+    "with --generate.",
+)
+@click.option("--generate", is_flag=True, help="Generate a password and print it once.")
+@DB_OPTION
+def user_add(
+    username: str,
+    enterprise: str | None,
+    role: str,
+    password: str | None,
+    generate: bool,
+    db: Path | None,
+) -> None:
+    """Add user USERNAME (or set a new password and role; their old sessions end)."""
+    import secrets
+
+    from .web.auth import add_user
+
+    if generate:
+        password = secrets.token_urlsafe(12)
+    elif password is None:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    with _store(db) as store:
+        u = add_user(store, username, str(password), enterprise=enterprise, role=role)
+    of = f" of {u.enterprise}" if u.enterprise else " (programme side, no company)"
+    console.print(f"user {u.username!r}: {u.role}{of}")
+    if generate:
+        click.echo(f"password: {password}")
+
+
+@user.command("list")
+@DB_OPTION
+def user_list(db: Path | None) -> None:
+    """List the users."""
+    from .web.auth import list_users
+
+    with _store(db) as store:
+        for u in list_users(store):
+            click.echo(f"{u['username']}\t{u['enterprise']}\t{u['role']}")
+
+
+@user.command("remove")
+@click.argument("username")
+@DB_OPTION
+def user_remove(username: str, db: Path | None) -> None:
+    """Remove user USERNAME and their API tokens."""
+    from .web.auth import remove_user
+
+    with _store(db) as store:
+        remove_user(store, username)
+    console.print(f"removed {username!r}")
+
+
+@user.command("token")
+@click.argument("username")
+@click.option("--name", default="script", show_default=True, help="What the token is for.")
+@click.option("--days", type=int, default=None, help="Expires after this many days.")
+@DB_OPTION
+def user_token(username: str, name: str, days: int | None, db: Path | None) -> None:
+    """Issue an API token acting as USERNAME and print it (shown once)."""
+    from .web.auth import add_token
+
+    with _store(db) as store:
+        token = add_token(store, username, name, days)
+    click.echo(token)
+    console.print("send it as 'Authorization: Bearer <token>' (only its hash is stored)")
 
 
 def _limits(settings: Any) -> Any:
@@ -931,6 +1027,14 @@ def spc(
 from .program.commands import program as _program  # noqa: E402
 
 main.add_command(_program)
+
+# -- forecasting and planning (commands in cli_forecast.py) ------------------------------------
+
+from .cli_forecast import forecast as _forecast  # noqa: E402
+from .cli_forecast import plan as _plan  # noqa: E402
+
+main.add_command(_forecast)
+main.add_command(_plan)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -94,6 +94,21 @@ def _apply_simulated_calendar(store: Store, files_dir: Path) -> None:
     )
 
 
+def _demo_admin(settings: Settings, files_dir: Path, console: Console) -> None:
+    """An administrator of the simulated company with a fresh password, printed once
+    (``smartfactory user add`` makes more)."""
+    import json
+    import secrets
+
+    from .web.auth import add_user
+
+    plant = json.loads((files_dir / "ground_truth.json").read_text("utf-8"))["plant"]
+    password = secrets.token_urlsafe(9)
+    with Store(settings.db, default_timezone=settings.timezone) as store:
+        add_user(store, "admin", password, enterprise=plant["enterprise"], role="admin")
+    console.print(f"sign in as [bold]admin[/bold] with password [bold]{password}[/bold]")
+
+
 def _pct(v: float | None) -> str:
     return "–" if v is None else f"{100 * v:.1f} %"
 
@@ -142,6 +157,7 @@ def run_demo(
         summary = summarise(store)
     print_summary(summary, console)
     console.print(f"database: {settings.db}")
+    _demo_admin(settings, files_dir, console)
     if serve:
         from .web.server import run
 

@@ -53,19 +53,38 @@ class Settings(BaseSettings):
         ge=1024,
         description="Live messages larger than this go to the dead letters (bytes).",
     )
-    program_db: Path = Field(
-        default=Path("program.duckdb"),
-        description="The programme server's DuckDB file (registry, projects, KPI summaries); "
-        "an agency's deployment, separate from any factory's store.",
-    )
     connectors: Path | None = Field(
         default=None,
         description="Connectors file (TOML) whose [[mqtt]] and [[opcua]] connectors "
         "`smartfactory serve` runs inside the service.",
     )
+    session_secret: str | None = Field(
+        default=None,
+        description="Key that signs the web app's session cookies; by default a random key "
+        "created once and kept in the database.",
+    )
+    session_max_age_s: int = Field(
+        default=12 * 3600,
+        ge=60,
+        description="A web sign-in lasts this long (seconds).",
+    )
+    cookie_secure: bool = Field(
+        default=False,
+        description="Send the session cookie over HTTPS only (set it when serving behind TLS).",
+    )
+    floor_refresh_s: int = Field(
+        default=5,
+        ge=1,
+        description="How often the floor page refreshes its tiles (seconds).",
+    )
     mqtt_client_id: str = Field(
         default="smartfactory-ingest",
         description="MQTT client id; the broker keeps this client's session and queued messages.",
+    )
+    program_db: Path = Field(
+        default=Path("program.duckdb"),
+        description="The programme server's DuckDB file (registry, projects, KPI summaries); "
+        "an agency's deployment, separate from any factory's store.",
     )
 
 

@@ -136,6 +136,23 @@ def companies_cmd(program_db: Path | None, region: str | None, fmt: str) -> None
     _json(rows) if fmt == "json" else _table(rows, "companies")
 
 
+@program.command("assign-officer")
+@click.argument("officer")
+@click.option("--region", help="A region the officer sees (id such as gyeonggi).")
+@click.option("--programme", "programme_id", help="A programme the officer sees (its id).")
+@PROGRAM_DB
+def assign_officer_cmd(
+    officer: str, region: str | None, programme_id: str | None, program_db: Path | None
+) -> None:
+    """Let program officer OFFICER (the web user's name) see a region and/or a programme."""
+    from .registry import assign_officer
+
+    with _db(program_db) as db:
+        assign_officer(db, officer, programme_id=programme_id, region=region)
+    scope = [f"programme {programme_id}" * bool(programme_id), f"region {region}" * bool(region)]
+    out.print(f"{officer} sees " + " and ".join(x for x in scope if x))
+
+
 @program.command("rollup")
 @PROGRAM_DB
 @click.option(

@@ -92,8 +92,30 @@ def _v3() -> list[str]:
     ]
 
 
+def _v4() -> list[str]:
+    """The web app: users (password hashes, a role, one enterprise each), API tokens (hashed),
+    which enterprise a batch was loaded for (so rejects are shown to that company only), and
+    the app's secrets (the key that signs session cookies)."""
+    return [
+        """CREATE TABLE IF NOT EXISTS users (
+            username VARCHAR PRIMARY KEY, enterprise VARCHAR NOT NULL, role VARCHAR NOT NULL,
+            password_hash VARCHAR NOT NULL, display_name VARCHAR,
+            created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            session_epoch INTEGER NOT NULL DEFAULT 0, disabled BOOLEAN NOT NULL DEFAULT false)""",
+        """CREATE TABLE IF NOT EXISTS api_tokens (
+            token_id VARCHAR PRIMARY KEY, username VARCHAR NOT NULL, name VARCHAR NOT NULL,
+            token_sha256 VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            expires_at TIMESTAMPTZ)""",
+        """CREATE TABLE IF NOT EXISTS batch_owners (
+            batch_id BIGINT PRIMARY KEY, enterprise VARCHAR NOT NULL, username VARCHAR)""",
+        """CREATE TABLE IF NOT EXISTS app_secrets (
+            name VARCHAR PRIMARY KEY, value VARCHAR NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL DEFAULT now())""",
+    ]
+
+
 #: Migrations in order; index + 1 is the schema version a migration brings the file to.
-MIGRATIONS: list[Callable[[], list[str]]] = [_v1, _v2, _v3]
+MIGRATIONS: list[Callable[[], list[str]]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,5 +1,6 @@
 """The web app: a FastAPI application over one store. The HTML pages and the JSON API share
-the same library queries. (The full dashboards arrive with the web issue; this is the shell.)"""
+the same library queries; every route names the action it needs (``security.require``) and
+reads through a store scoped to the caller's company (``store.tenant``)."""
 
 from __future__ import annotations
 
@@ -8,20 +9,40 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import FastAPI, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.middleware.sessions import SessionMiddleware
 
 from ..errors import ConfigError, NotFoundError
 from ..ingest.connectors import live_ingestor, start_connectors
 from ..kpi.engine import KpiQuery, compute
+from ..program.schema import ProgramDB
 from ..settings import Settings
 from ..store.db import Store
-from .deps import StoreDep, templates
-from .i18n import pick_lang, translator
+from ..store.tenant import ScopePool
+from .auth import app_secret
+from .deps import StoreDep
+from .queries import ResultCache
+from .routes import auth as auth_routes
+from .routes import dashboard as dashboard_routes
+from .routes import forecast as forecast_routes
 from .routes import ingest as ingest_routes
+from .routes import program as program_routes
 from .routes import quality as quality_routes
+from .routes import records as records_routes
+from .routes import setup as setup_routes
+from .security import SESSION_COOKIE, SignInRequired, public, require, route_action
 
 logger = logging.getLogger(__name__)
+
+
+def _session_secret(settings: Settings) -> str:
+    if settings.session_secret:
+        return settings.session_secret
+    with Store(settings.db, default_timezone=settings.timezone) as store:
+        return app_secret(store)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -30,7 +51,13 @@ def create_app(settings: Settings) -> FastAPI:
         # The service owns the database file (DuckDB allows one writing process).
         store = Store(settings.db, default_timezone=settings.timezone)
         app.state.store = store
+        app.state.auth_store = store.cursor()
+        app.state.scopes = ScopePool(store)
+        app.state.cache = ResultCache()
+        app.state.settings_version = 0
         app.state.http_ingestor = live_ingestor(store.cursor(), settings, "http")
+        # the programme side's own file, opened on the first programme request (decision 0011)
+        app.state.program_db = None
         connectors = (
             start_connectors(store, settings, settings.connectors) if settings.connectors else None
         )
@@ -39,22 +66,82 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             if connectors:
                 connectors.stop()
+            app.state.scopes.close()
+            if isinstance(app.state.program_db, ProgramDB):
+                app.state.program_db.close()
+            app.state.auth_store.close()
             store.close()
 
-    app = FastAPI(title="SmartFactory", version="0.1.0", lifespan=lifespan)
-    app.include_router(ingest_routes.router)
-    app.include_router(quality_routes.router)
+    app = FastAPI(
+        docs_url=None,  # served below from the vendored Swagger UI (no CDN)
+        redoc_url=None,
+        title="SmartFactory",
+        version="0.1.0",
+        lifespan=lifespan,
+        dependencies=[Depends(deny_undeclared)],
+        description="Factory dashboards and their JSON API. Sign in on /login (a session "
+        "cookie) or send `Authorization: Bearer <API token>` (`smartfactory user token`).",
+    )
+    app.state.settings = settings
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=_session_secret(settings),
+        session_cookie=SESSION_COOKIE,
+        max_age=settings.session_max_age_s,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
+    for module in (
+        auth_routes,
+        dashboard_routes,
+        records_routes,
+        setup_routes,
+        ingest_routes,
+        quality_routes,
+        forecast_routes,
+        program_routes,
+    ):
+        app.include_router(module.router)
+    _core_routes(app)
 
-    @app.get("/healthz")
+    @app.exception_handler(SignInRequired)
+    async def sign_in_required(request: Request, exc: SignInRequired) -> Response:
+        if request.headers.get("hx-request"):  # a live part of a page: the page goes to sign-in
+            return Response(status_code=401, headers={"HX-Redirect": "/login"})
+        wants_html = "text/html" in request.headers.get("accept", "")
+        if request.method == "GET" and wants_html and not request.url.path.startswith("/api"):
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        return JSONResponse(
+            {"detail": str(exc) or "sign in first"},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+    return app
+
+
+def _core_routes(app: FastAPI) -> None:
+    @app.get("/docs", include_in_schema=False, dependencies=[public()])
+    def docs() -> HTMLResponse:
+        """The OpenAPI spec in Swagger UI, from the vendored files (works offline)."""
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="SmartFactory API",
+            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/swagger-ui/favicon.png",
+        )
+
+    @app.get("/healthz", dependencies=[public()])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/api/status")
+    @app.get("/api/status", dependencies=[require("view")])
     def api_status(store: StoreDep) -> dict[str, Any]:
-        """Records per kind and dead letters per reason."""
+        """Records per kind and dead letters per reason (of the caller's company)."""
         return store.status()
 
-    @app.get("/api/kpi")
+    @app.get("/api/kpi", dependencies=[require("view")])
     def api_kpi(
         store: StoreDep,
         by: Annotated[str, Query(description="e.g. line,day")] = "machine",
@@ -66,7 +153,7 @@ def create_app(settings: Settings) -> FastAPI:
             raise HTTPException(422, str(exc)) from exc
         return compute(store, qy).to_pylist()
 
-    @app.get("/api/lots/{lot}/trace")
+    @app.get("/api/lots/{lot}/trace", dependencies=[require("view")])
     def api_trace(lot: str, store: StoreDep) -> dict[str, Any]:
         """Genealogy of a lot both ways, with production, inspections and orders."""
         from ..quality.genealogy import trace
@@ -76,25 +163,24 @@ def create_app(settings: Settings) -> FastAPI:
         except NotFoundError as exc:
             raise HTTPException(404, str(exc)) from exc
 
-    @app.get("/", response_class=HTMLResponse)
-    def home(request: Request, store: StoreDep, lang: str | None = None) -> HTMLResponse:
-        from ..demo import summarise
 
-        code = pick_lang(lang, request.headers.get("accept-language"))
-        summary = summarise(store)
-        return templates.TemplateResponse(
-            request,
-            "home.html",
-            {
-                "t": translator(code),
-                "lang": code,
-                "other": "en" if code == "ko" else "ko",
-                "s": summary,
-                "dead": store.dead_letter_summary(),
-            },
-        )
+async def deny_undeclared(request: Request) -> None:
+    """Runs before every route: one that names no action is refused to everyone (and the
+    authorisation test fails), so forgetting the rule cannot open a route."""
+    route = request.scope.get("route")
+    if route is not None and route_action(route) is None:
+        logger.warning("route %s declares no action: refused", getattr(route, "path", route))
+        raise HTTPException(403, "this route declares no permission rule")
 
-    return app
+
+def api_routes(app: FastAPI) -> list[APIRoute]:
+    """Every API route of the app, including those of included routers."""
+    out = []
+    for ctx in iter_route_contexts(app.routes):
+        route = ctx.route
+        if isinstance(route, APIRoute):
+            out.append(route)
+    return out
 
 
 def run(settings: Settings) -> None:

@@ -20,11 +20,12 @@ from fastapi.staticfiles import StaticFiles
 from ...errors import InputError, NotFoundError, SmartFactoryError
 from ...quality import monitor
 from ...store.db import Store
-from ..deps import StoreDep, templates
-from ..i18n import pick_lang, translator
+from ..deps import StoreDep, render
+from ..security import require
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["quality"])
+VIEW = [require("view")]
 router.mount(
     "/static", StaticFiles(directory=str(files("smartfactory.web") / "static")), name="static"
 )
@@ -42,7 +43,7 @@ def _errors(exc: SmartFactoryError) -> HTTPException:
 # -- JSON ----------------------------------------------------------------------------------
 
 
-@router.get("/api/quality/pareto")
+@router.get("/api/quality/pareto", dependencies=VIEW)
 def api_pareto(
     store: StoreDep,
     by: Annotated[str, Query(description="machine, line, product or characteristic")] = "machine",
@@ -56,13 +57,13 @@ def api_pareto(
         raise _errors(exc) from exc
 
 
-@router.get("/api/quality/characteristics")
+@router.get("/api/quality/characteristics", dependencies=VIEW)
 def api_characteristics(store: StoreDep) -> list[dict[str, Any]]:
     """Inspected characteristics with counts, specification limits and out-of-spec values."""
     return monitor.characteristics(store)
 
 
-@router.get("/api/quality/spc/{characteristic}")
+@router.get("/api/quality/spc/{characteristic}", dependencies=VIEW)
 def api_spc(
     characteristic: str,
     store: StoreDep,
@@ -111,7 +112,14 @@ def _rootcause(
 ) -> dict[str, Any]:
     from ...quality.context import analyse_store, evidence
 
-    key = (product, start, end, tuple(sorted(store.record_counts().items())))
+    # per company (the store is scoped to one), question and data
+    key = (
+        getattr(store, "enterprise", None),
+        product,
+        start,
+        end,
+        tuple(sorted(store.record_counts().items())),
+    )
     cache: dict[Any, dict[str, Any]] = request.app.state.__dict__.setdefault("quality_cache", {})
     if key in cache:
         return cache[key]
@@ -125,7 +133,7 @@ def _rootcause(
     return result
 
 
-@router.get("/api/quality/rootcause")
+@router.get("/api/quality/rootcause", dependencies=VIEW)
 def api_rootcause(
     request: Request,
     store: StoreDep,
@@ -145,21 +153,17 @@ def api_rootcause(
 
 
 def _page(request: Request, name: str, lang: str | None, **ctx: Any) -> HTMLResponse:
-    code = pick_lang(lang, request.headers.get("accept-language"))
-    return templates.TemplateResponse(
-        request,
-        name,
-        {"t": translator(code), "lang": code, "other": "en" if code == "ko" else "ko", **ctx},
-    )
+    """A quality page in the shared layout (``lang`` is read by :func:`render` itself)."""
+    return render(request, name, ctx)
 
 
-@router.get("/quality", response_class=HTMLResponse)
+@router.get("/quality", response_class=HTMLResponse, dependencies=VIEW)
 def page_quality(request: Request, store: StoreDep, lang: str | None = None) -> HTMLResponse:
     """Defect Pareto, daily scrap p chart, and the characteristics with their SPC links."""
     return _page(request, "quality.html", lang, characteristics=monitor.characteristics(store))
 
 
-@router.get("/quality/spc/{characteristic}", response_class=HTMLResponse)
+@router.get("/quality/spc/{characteristic}", response_class=HTMLResponse, dependencies=VIEW)
 def page_spc(
     request: Request,
     characteristic: str,
@@ -186,7 +190,7 @@ def page_spc(
     )
 
 
-@router.get("/quality/rootcause", response_class=HTMLResponse)
+@router.get("/quality/rootcause", response_class=HTMLResponse, dependencies=VIEW)
 def page_rootcause(
     request: Request,
     store: StoreDep,

@@ -1,0 +1,213 @@
+"""Regular series: a combination of statsforecast models weighted per series by rolling-origin CV.
+
+For each series every member model is fitted on the whole history (its own automatic choice:
+AutoETS picks error, trend and season types by AICc, AutoCES its seasonal type …) and forecast
+with its intervals. The members are then refitted, *in the form they chose*, at ``n_windows``
+earlier origins (``step`` periods apart, the last one ``h`` before the end) and scored on the
+``h`` periods after each origin. Refitting the chosen form instead of the whole automatic search
+keeps cross-validation cheap; rolling the full-history fit forward instead would judge a model
+by parameters it never had (measured: AutoETS rolled forward from 20 periods earlier loses
+6 points of sMAPE on M3 monthly).
+
+Each member's weight is proportional to 1 / its CV MASE, shrunk by ``shrink`` towards equal
+weights. The forecast is the weighted mean of the members'; the interval bounds are the
+combined forecast plus the weighted mean distance of the members' bounds from their own
+forecasts. A series too short for any CV window gets equal weights.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+#: the members and what they are (statsforecast classes)
+MEMBERS = {
+    "ets": "AutoETS",
+    "ets_damped": "AutoETS (damped trend)",
+    "ces": "AutoCES",
+    "theta": "DynamicOptimizedTheta",
+    "arima": "AutoARIMA",
+    "mstl": "MSTL (weekly and yearly seasons) with an AutoETS trend",
+}
+
+
+#: members whose intervals cost far more than their fit (AutoCES simulates them): their
+#: forecast joins the combination, their interval does not
+NO_INTERVALS = frozenset({"ces"})
+
+
+@dataclass
+class Combined:
+    """One series' combined forecast, the members' weights and their CV errors."""
+
+    mean: np.ndarray
+    bounds: dict[str, np.ndarray]
+    weights: dict[str, float]
+    cv_mase: dict[str, float] = field(default_factory=dict)
+    windows: int = 0
+
+
+def _auto(name: str, season: int) -> Any:
+    from statsforecast import models as sm
+
+    s = season if season <= 24 else 1  # ETS and CES take seasons up to 24 periods
+    if name == "ets":
+        return sm.AutoETS(season_length=s)
+    if name == "ets_damped":
+        return sm.AutoETS(season_length=s, damped=True)
+    if name == "ces":
+        return sm.AutoCES(season_length=s)
+    if name == "theta":
+        return sm.DynamicOptimizedTheta(season_length=season)
+    if name == "arima":
+        return sm.AutoARIMA(season_length=s)
+    if name == "mstl":
+        return sm.MSTL(season_length=[7, 365] if season == 7 else [season])
+    raise ValueError(f"unknown member {name!r}")
+
+
+def _fixed(name: str, season: int, fitted: Any) -> Any:
+    """The member in the form its full-history fit chose (for the CV refits)."""
+    from statsforecast import models as sm
+
+    s = season if season <= 24 else 1
+    model = getattr(fitted, "model_", None)
+    if name in ("ets", "ets_damped") and isinstance(model, dict):
+        form = "".join(model["components"][:3])
+        return sm.AutoETS(season_length=s, model=form, damped="d" in str(model["method"]))
+    if name == "ces" and isinstance(model, dict) and model.get("seasontype"):
+        return sm.AutoCES(season_length=s, model=str(model["seasontype"]))
+    return _auto(name, season)
+
+
+def _naive(y: np.ndarray, h: int, levels: Sequence[int]) -> dict[str, np.ndarray]:
+    """Last value, with bounds from the spread of one-step changes (members that fail)."""
+    from statistics import NormalDist
+
+    sd = float(np.std(np.diff(y))) if len(y) > 2 else 0.0
+    out = {"mean": np.repeat(y[-1], h)}
+    steps = np.sqrt(np.arange(1, h + 1))
+    for lv in levels:
+        z = NormalDist().inv_cdf(0.5 + lv / 200)
+        out[f"lo-{lv}"] = out["mean"] - z * sd * steps
+        out[f"hi-{lv}"] = out["mean"] + z * sd * steps
+    return out
+
+
+def mase_scale(y: np.ndarray, season: int) -> float:
+    """In-sample seasonal naive mean absolute error (naive where the series is too short)."""
+    m = season if len(y) > 2 * season else 1
+    d = np.abs(y[m:] - y[:-m]) if len(y) > m else np.array([])
+    sc = float(d.mean()) if d.size else 0.0
+    return sc if sc > 0 else max(float(np.abs(y).mean()), 1e-9)
+
+
+def combine_series(
+    y: np.ndarray,
+    h: int,
+    *,
+    members: Sequence[str],
+    season: int,
+    levels: Sequence[int],
+    n_windows: int,
+    step: int,
+    shrink: float,
+    min_train: int,
+) -> Combined:
+    """Fit, cross-validate and combine the members for one series."""
+    forecasts: dict[str, dict[str, np.ndarray]] = {}
+    fixed: dict[str, Any] = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name in members:
+            try:
+                fitted = _auto(name, season).fit(y)
+                lv = None if name in NO_INTERVALS else list(levels)
+                res = fitted.predict(h=h, level=lv) if lv else fitted.predict(h=h)
+                if not np.all(np.isfinite(res["mean"])):
+                    raise ValueError("non-finite forecast")
+                forecasts[name], fixed[name] = res, _fixed(name, season, fitted)
+            except Exception as exc:  # a member that cannot fit this series is left out
+                logger.debug("%s failed on a series of %d points: %s", name, len(y), exc)
+        if not forecasts:
+            forecasts["naive"] = _naive(y, h, levels)
+        cv, windows = _cv(y, h, fixed, n_windows, step, min_train, season)
+    weights = _weights(list(forecasts), cv, shrink)
+    mean = np.asarray(sum(w * forecasts[n]["mean"] for n, w in weights.items()), dtype=float)
+    return Combined(
+        mean=mean,
+        bounds=_bounds(forecasts, weights, mean, levels),
+        weights=weights,
+        cv_mase=cv,
+        windows=windows,
+    )
+
+
+def _bounds(
+    forecasts: dict[str, dict[str, np.ndarray]],
+    weights: dict[str, float],
+    mean: np.ndarray,
+    levels: Sequence[int],
+) -> dict[str, np.ndarray]:
+    """Interval bounds around the combined forecast: the weighted mean distance of the
+    members' bounds from their own forecasts (members without intervals left out)."""
+    bounds: dict[str, np.ndarray] = {}
+    for lv in levels:
+        have = [n for n in weights if f"lo-{lv}" in forecasts[n] and f"hi-{lv}" in forecasts[n]]
+        total = sum(weights[n] for n in have)
+        if not have or total <= 0:
+            continue
+        for side in ("lo", "hi"):
+            off = sum(
+                weights[n] * (forecasts[n][f"{side}-{lv}"] - forecasts[n]["mean"]) for n in have
+            )
+            bounds[f"{side}-{lv}"] = mean + np.asarray(off, dtype=float) / total
+    return bounds
+
+
+def _cv(
+    y: np.ndarray,
+    h: int,
+    fixed: dict[str, Any],
+    n_windows: int,
+    step: int,
+    min_train: int,
+    season: int,
+) -> tuple[dict[str, float], int]:
+    """Mean absolute error of each member over the windows, scaled by the series' MASE scale."""
+    origins = [len(y) - h - i * step for i in range(n_windows)]
+    origins = [o for o in origins if o >= min_train]
+    if not origins or not fixed:
+        return {}, 0
+    scale = mase_scale(y, season)
+    errors: dict[str, list[float]] = {n: [] for n in fixed}
+    for o in origins:
+        actual = y[o : o + h]
+        for name, model in fixed.items():
+            try:
+                f = model.forecast(y=y[:o], h=h)["mean"]
+                err = float(np.mean(np.abs(np.clip(f, 0, None) - actual)))
+                errors[name].append(err if np.isfinite(err) else np.inf)
+            except Exception:  # cannot refit on the shorter history: no evidence for it
+                errors[name].append(np.inf)
+    return {n: float(np.mean(e)) / scale for n, e in errors.items()}, len(origins)
+
+
+def _weights(names: list[str], cv: dict[str, float], shrink: float) -> dict[str, float]:
+    """1 / CV MASE per member, normalised, shrunk towards equal weights."""
+    equal = {n: 1.0 / len(names) for n in names}
+    scores = {n: cv.get(n) for n in names}
+    if any(v is None for v in scores.values()):
+        return equal
+    inv = {n: 1.0 / max(float(v), 1e-9) if np.isfinite(v) else 0.0 for n, v in scores.items()}  # type: ignore[arg-type]
+    total = sum(inv.values())
+    if total <= 0:
+        return equal
+    return {n: (1 - shrink) * inv[n] / total + shrink * equal[n] for n in names}

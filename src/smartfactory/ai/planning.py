@@ -1,0 +1,477 @@
+"""A weekly production plan per product and line that the factory's measured capacity can carry.
+
+Inputs: the weekly demand forecast (with its intervals), stock on hand and lot sizes (a small
+table, see :data:`ITEM_COLUMNS`), open orders from the store, ideal cycle times from the store's
+products, and each line's capacity measured by the KPI engine.
+
+Per product and week ``w``:
+
+* gross requirement = max(forecast, open orders due in ``w``): firm orders consume the forecast
+  (orders already late count in the first week);
+* safety stock = z(service level) · σ · √(lead time in weeks), σ the weekly forecast error
+  read from the forecast's interval (half-width ÷ its z), else the demand's weekly std;
+* production = the net requirement (gross + safety stock − stock carried in) rounded up to whole
+  lots; stock carried out = stock in + production − gross.
+
+Per line and week: capacity hours = planned busy hours × availability × effectiveness (the line's
+ISO 22400 buckets summed over the last ``history_weeks`` full weeks, ratios taken last), and load
+hours = Σ production × ideal cycle time ÷ quality ratio. Weeks whose load exceeds capacity are
+flagged; the plan is not levelled automatically (a planner decides what moves).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from statistics import NormalDist
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError, InputError
+from ..ingest.files import read_tables
+from ..ingest.formats import norm
+from ..kpi.engine import KpiQuery, compute
+from ..store.db import Store
+
+logger = logging.getLogger(__name__)
+
+#: columns of the items table (stock on hand and lot sizes); only ``product`` is required
+ITEM_COLUMNS: dict[str, tuple[str, ...]] = {
+    "product": ("product", "item", "sku", "제품", "품번"),
+    "stock": ("stock", "on_hand", "inventory", "재고", "현재고"),
+    "lot_size": ("lot_size", "lot", "batch", "로트크기", "생산단위"),
+    "lead_time_weeks": ("lead_time_weeks", "lead_time", "리드타임"),
+    "line": ("line", "라인"),
+    "service_level": ("service_level", "서비스수준"),
+}
+ITEM_DEFAULTS = {"stock": 0.0, "lot_size": 1.0, "lead_time_weeks": 1.0}
+
+
+@dataclass
+class LineCapacity:
+    """One line's measured capacity per week."""
+
+    line: str
+    pbt_h_per_week: float
+    availability: float | None
+    effectiveness: float | None
+    quality: float | None
+    weeks: int
+
+    @property
+    def capacity_h(self) -> float:
+        """Ideal-time hours a week the line can produce."""
+        return self.pbt_h_per_week * (self.availability or 0.0) * (self.effectiveness or 0.0)
+
+
+@dataclass
+class Plan:
+    """The plan (per product × week), the load (per line × week) and what went into them."""
+
+    rows: pd.DataFrame
+    load: pd.DataFrame
+    capacity: list[LineCapacity]
+    service_level: float
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def overloaded(self) -> pd.DataFrame:
+        return self.load[self.load["overloaded"]]
+
+    def as_dict(self) -> dict[str, Any]:
+        def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+            d = df.copy()
+            for c in d.columns:
+                if pd.api.types.is_datetime64_any_dtype(d[c]):
+                    d[c] = d[c].dt.strftime("%Y-%m-%d")
+            return [
+                {str(k): v for k, v in r.items()}
+                for r in d.replace({np.nan: None, np.inf: None, -np.inf: None}).to_dict(
+                    orient="records"
+                )
+            ]
+
+        return {
+            "service_level": self.service_level,
+            "plan": records(self.rows),
+            "load": records(self.load),
+            "capacity": [dict(c.__dict__, capacity_h=c.capacity_h) for c in self.capacity],
+            "notes": self.notes,
+        }
+
+
+def read_items(path: str | Path) -> pd.DataFrame:
+    """The items table (CSV, Excel or Parquet) with the columns of :data:`ITEM_COLUMNS`."""
+    t = next(iter(read_tables(path)))
+    frame = t.table.to_pandas().drop(columns=["_line"], errors="ignore")
+    return items_frame(frame, source=str(path))
+
+
+def items_frame(frame: pd.DataFrame, source: str = "items") -> pd.DataFrame:
+    """Normalise an items table: canonical columns, numbers checked, defaults filled."""
+    normed = {norm(str(c)): c for c in frame.columns}
+    out = pd.DataFrame(index=frame.index)
+    for col, names in ITEM_COLUMNS.items():
+        hit = next((normed[norm(n)] for n in names if norm(n) in normed), None)
+        if hit is not None:
+            out[col] = frame[hit]
+    if "product" not in out:
+        raise InputError(f"{source}: the items table needs a product (제품) column")
+    out["product"] = out["product"].astype(str).str.strip()
+    for col in ("stock", "lot_size", "lead_time_weeks", "service_level"):
+        if col not in out:
+            continue
+        vals = pd.to_numeric(out[col], errors="coerce")
+        bad = out[col].notna() & vals.isna()
+        if bad.any() or (vals < 0).any():
+            rows = out.index[bad | (vals < 0)].tolist()
+            raise InputError(
+                f"{source}: {col} must be a number ≥ 0 (rows {', '.join(map(str, rows[:5]))})"
+            )
+        out[col] = vals
+    for col, default in ITEM_DEFAULTS.items():
+        out[col] = out[col].fillna(default) if col in out else default
+    out.loc[out["lot_size"] <= 0, "lot_size"] = 1.0
+    return out.drop_duplicates("product", keep="last").set_index("product")
+
+
+def measured_capacity(store: Store, history_weeks: int = 8) -> list[LineCapacity]:
+    """Each line's planned busy hours per week, availability, effectiveness and quality over
+    its last ``history_weeks`` full local weeks (partial weeks at either end are left out)."""
+    table = compute(store, KpiQuery(by=("line",), grain="week")).to_pandas()
+    if table.empty:
+        return []
+    full = table[table["period_s"] >= 7 * 86400 * 0.99]
+    out = []
+    for line, g in full.groupby("line", sort=True):
+        g = g.sort_values("week").tail(history_weeks)
+        s = g[["pbt_s", "apt_s", "ideal_s", "gq", "pq"]].sum()
+        out.append(
+            LineCapacity(
+                line=str(line),
+                pbt_h_per_week=float(s["pbt_s"]) / 3600 / len(g),
+                availability=_ratio(s["apt_s"], s["pbt_s"]),
+                effectiveness=_ratio(s["ideal_s"], s["apt_s"]),
+                quality=_ratio(s["gq"], s["pq"]),
+                weeks=len(g),
+            )
+        )
+    return out
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return float(a) / float(b) if b else None
+
+
+def open_orders(store: Store, timezone: str | None = None) -> pd.DataFrame:
+    """Orders not completed (no actual end): product, due week (local Monday), quantity."""
+    tz = timezone or store.default_timezone
+    t = store.sql(
+        f"""SELECT product, date_trunc('week', timezone('{tz}', due))::DATE AS week,
+                   sum(quantity) AS quantity
+            FROM orders WHERE actual_end IS NULL AND due IS NOT NULL
+            GROUP BY ALL ORDER BY 1, 2"""
+    ).to_pandas()
+    t["week"] = pd.to_datetime(t["week"])
+    return t
+
+
+def product_lines(store: Store) -> dict[str, str]:
+    """The line each product is mostly made on: from its orders, else from its counts."""
+    rows = store.rows(
+        """WITH x AS (
+             SELECT product, line, sum(quantity) AS q FROM orders
+             WHERE line IS NOT NULL GROUP BY ALL
+             UNION ALL
+             SELECT c.product, e.line, sum(c.good) AS q FROM counts c
+             JOIN equipment e USING (machine)
+             WHERE c.product IS NOT NULL AND e.line IS NOT NULL GROUP BY ALL)
+           SELECT product, arg_max(line, q) AS line FROM x GROUP BY product"""
+    )
+    return {r["product"]: r["line"] for r in rows}
+
+
+def ideal_cycle_times(store: Store) -> dict[str, float]:
+    """Seconds per unit per product (the mean of machine-specific values where only those
+    are set)."""
+    rows = store.rows(
+        """SELECT product, coalesce(any_value(ideal_cycle_s) FILTER (WHERE machine IS NULL),
+                                    avg(ideal_cycle_s)) AS s
+           FROM products WHERE ideal_cycle_s > 0 GROUP BY product"""
+    )
+    return {r["product"]: float(r["s"]) for r in rows}
+
+
+def weekly_sigma(fc: pd.DataFrame, history: pd.DataFrame | None) -> dict[str, float]:
+    """Weekly forecast error per product: from the widest interval of the first forecast week
+    (half-width ÷ its z), else the std of weekly demand in the history."""
+    out: dict[str, float] = {}
+    levels = sorted(
+        (int(c.rsplit("_", 1)[1]) for c in fc.columns if c.startswith("yhat_hi_")), reverse=True
+    )
+    first = fc.sort_values("ds").groupby("unique_id", sort=False).head(1).set_index("unique_id")
+    for uid, r in first.iterrows():
+        for lv in levels:
+            lo, hi = r.get(f"yhat_lo_{lv}"), r.get(f"yhat_hi_{lv}")
+            if lo is not None and hi is not None and np.isfinite(lo) and np.isfinite(hi):
+                z = NormalDist().inv_cdf(0.5 + lv / 200)
+                # bounds are clipped at zero: use the upper half-width
+                out[str(uid)] = max(float(hi) - float(r["yhat"]), 0.0) / z
+                break
+    if history is not None:
+        std = history.groupby("unique_id")["y"].std()
+        for uid, s in std.items():
+            out.setdefault(str(uid), float(s) if np.isfinite(s) else 0.0)
+    return out
+
+
+def plan_production(
+    fc: pd.DataFrame,
+    *,
+    items: pd.DataFrame | None = None,
+    orders: pd.DataFrame | None = None,
+    capacity: list[LineCapacity] | None = None,
+    lines: dict[str, str] | None = None,
+    cycle_s: dict[str, float] | None = None,
+    history: pd.DataFrame | None = None,
+    service_level: float = 0.95,
+) -> Plan:
+    """The weekly plan from a weekly forecast (``unique_id, ds, yhat[, yhat_lo_L, yhat_hi_L]``)
+    and plain inputs; :func:`plan_from_store` gathers them from a store."""
+    if not 0.5 <= service_level < 1:
+        raise ConfigError(f"service level must be between 0.5 and 1, not {service_level}")
+    items = items if items is not None else items_frame(pd.DataFrame({"product": []}))
+    orders = orders if orders is not None else pd.DataFrame(columns=["product", "week", "quantity"])
+    lines = dict(lines or {})
+    cycle_s = cycle_s or {}
+    notes: list[str] = []
+    sigma = weekly_sigma(fc, history)
+    weeks = sorted(fc["ds"].unique())
+    z = NormalDist().inv_cdf(service_level)
+    rows = []
+    for uid, g in fc.groupby("unique_id", sort=True):
+        p = str(uid)
+        item: dict[str, Any] = dict(ITEM_DEFAULTS)
+        if p in items.index:
+            item.update({str(k): v for k, v in items.loc[p].to_dict().items()})
+        line = str(item["line"]) if pd.notna(item.get("line")) else lines.get(p)
+        if line is None:
+            notes.append(f"{p}: no line known (give one in the items table); load not counted")
+        firm = _firm_by_week(orders, p, weeks)
+        lead = float(item.get("lead_time_weeks", 1.0))
+        level = float(item.get("service_level", service_level) or service_level)
+        z_p = NormalDist().inv_cdf(level) if 0.5 <= level < 1 else z
+        ss = z_p * sigma.get(p, 0.0) * math.sqrt(max(lead, 0.0))
+        stock = float(item.get("stock", 0.0))
+        lot = float(item.get("lot_size", 1.0)) or 1.0
+        demand = g.set_index("ds")["yhat"].reindex(weeks).fillna(0.0)
+        for w in weeks:
+            gross = max(float(demand[w]), firm.get(w, 0.0))
+            net = max(0.0, gross + ss - stock)
+            make = math.ceil(net / lot - 1e-9) * lot if net > 0 else 0.0
+            end = stock + make - gross
+            rows.append(
+                {
+                    "product": p,
+                    "line": line,
+                    "week": pd.Timestamp(w),
+                    "forecast": float(demand[w]),
+                    "open_orders": firm.get(w, 0.0),
+                    "gross": gross,
+                    "safety_stock": ss,
+                    "stock_in": stock,
+                    "production": make,
+                    "stock_out": end,
+                    "load_h": make * cycle_s[p] / 3600 if p in cycle_s else np.nan,
+                }
+            )
+            stock = end
+        if p not in cycle_s:
+            notes.append(f"{p}: no ideal cycle time in the store's products; load not counted")
+    plan = pd.DataFrame(rows)
+    return Plan(
+        rows=plan,
+        load=_load(plan, capacity or [], weeks),
+        capacity=capacity or [],
+        service_level=service_level,
+        notes=notes,
+    )
+
+
+def _firm_by_week(orders: pd.DataFrame, product: str, weeks: list[Any]) -> dict[Any, float]:
+    mine = orders[orders["product"] == product]
+    out: dict[Any, float] = {}
+    if mine.empty:
+        return out
+    first = weeks[0]
+    for w, q in zip(mine["week"], mine["quantity"], strict=True):
+        key = first if pd.Timestamp(w) < pd.Timestamp(first) else pd.Timestamp(w)
+        out[key] = out.get(key, 0.0) + float(q)
+    return out
+
+
+def _load(plan: pd.DataFrame, capacity: list[LineCapacity], weeks: list[Any]) -> pd.DataFrame:
+    """Load hours against capacity hours per line and week (quality losses included)."""
+    cap = {c.line: c for c in capacity}
+    known = plan.dropna(subset=["line"])
+    rows = []
+    for line in sorted(set(known["line"]) | set(cap)):
+        c = cap.get(line)
+        q = c.quality if c and c.quality else 1.0
+        for w in weeks:
+            sel = known[(known["line"] == line) & (known["week"] == pd.Timestamp(w))]
+            load = float(sel["load_h"].sum(min_count=1)) / q if not sel.empty else 0.0
+            capacity_h = c.capacity_h if c else float("nan")
+            util = load / capacity_h if capacity_h and np.isfinite(capacity_h) else float("nan")
+            rows.append(
+                {
+                    "line": line,
+                    "week": pd.Timestamp(w),
+                    "load_h": 0.0 if np.isnan(load) else load,
+                    "capacity_h": capacity_h,
+                    "utilisation": util,
+                    "overloaded": bool(np.isfinite(util) and util > 1.0),
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["line", "week", "load_h", "capacity_h", "utilisation", "overloaded"]
+    )
+
+
+def plan_from_store(
+    store: Store,
+    *,
+    weeks: int = 8,
+    items: pd.DataFrame | None = None,
+    service_level: float = 0.95,
+    history_weeks: int = 8,
+    start: datetime | None = None,
+    n_jobs: int | None = None,
+) -> Plan:
+    """Forecast weekly demand from the store's orders and plan the next ``weeks`` weeks."""
+    from .forecast import forecast
+    from .series import demand_from_store
+
+    if weeks < 1:
+        raise ConfigError(f"plan at least one week, not {weeks}")
+    series = demand_from_store(store, freq="W")
+    df = series.df
+    if start is not None:
+        # plan from a given week: demand after it is not known yet
+        monday = pd.Timestamp(start.date() - timedelta(days=start.weekday()))
+        df = df[df["ds"] < monday]
+        series = type(series)(df=df, freq=series.freq, report=series.report)
+    result = forecast(series, h=weeks, freq="W", levels=(80, 95), n_jobs=n_jobs)
+    plan = plan_production(
+        result.forecast,
+        items=items,
+        orders=open_orders(store),
+        capacity=measured_capacity(store, history_weeks),
+        lines=product_lines(store),
+        cycle_s=ideal_cycle_times(store),
+        history=series.df,
+        service_level=service_level,
+    )
+    plan.notes[:0] = [
+        f"{r['unique_id']}: {r['method']}" + (f" ({r['note']})" if r["note"] else "")
+        for r in result.selection.to_dict(orient="records")
+    ]
+    return plan
+
+
+# -- Excel ------------------------------------------------------------------------------------
+
+PLAN_HEADERS = {
+    "product": "제품 product",
+    "line": "라인 line",
+    "week": "주 week",
+    "forecast": "수요예측 forecast",
+    "open_orders": "미결주문 open orders",
+    "gross": "총소요 gross",
+    "safety_stock": "안전재고 safety stock",
+    "stock_in": "기초재고 stock in",
+    "production": "생산계획 production",
+    "stock_out": "기말재고 stock out",
+    "load_h": "부하(h) load",
+}
+LOAD_HEADERS = {
+    "line": "라인 line",
+    "week": "주 week",
+    "load_h": "부하(h) load",
+    "capacity_h": "능력(h) capacity",
+    "utilisation": "부하율 utilisation",
+    "overloaded": "초과 overloaded",
+}
+
+
+def write_excel(plan: Plan, path: str | Path) -> Path:
+    """The plan, the line load (overloaded weeks in red) and the capacity used, one sheet each."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
+    wb = Workbook()
+    red = PatternFill("solid", fgColor="F8CBAD")
+    bold = Font(bold=True)
+    sheets = (
+        ("생산계획 plan", plan.rows, PLAN_HEADERS),
+        ("부하 load", plan.load, LOAD_HEADERS),
+    )
+    for i, (title, df, headers) in enumerate(sheets):
+        ws = wb.active if i == 0 else wb.create_sheet()
+        assert ws is not None
+        ws.title = title
+        ws.append([headers[c] for c in headers])
+        for cell in ws[1]:
+            cell.font = bold
+        for rec in df[list(headers)].itertuples(index=False):
+            ws.append([_cell(v) for v in rec])
+            if title.startswith("부하") and rec[-1]:
+                for cell in ws[ws.max_row]:
+                    cell.fill = red
+        ws.freeze_panes = "A2"
+    ws = wb.create_sheet("능력 capacity")
+    ws.append(
+        [
+            "라인 line",
+            "계획가동(h/주) planned busy h/week",
+            "가동률 availability",
+            "성능 effectiveness",
+            "품질 quality",
+            "능력(h/주) capacity h/week",
+            "주 weeks",
+        ]
+    )
+    for c in plan.capacity:
+        ws.append(
+            [
+                c.line,
+                c.pbt_h_per_week,
+                c.availability,
+                c.effectiveness,
+                c.quality,
+                c.capacity_h,
+                c.weeks,
+            ]
+        )
+    ws = wb.create_sheet("참고 notes")
+    ws.append([f"service level {plan.service_level:.0%}"])
+    for n in plan.notes:
+        ws.append([n])
+    out = Path(path)
+    wb.save(out)
+    return out
+
+
+def _cell(v: Any) -> Any:
+    if isinstance(v, pd.Timestamp):
+        return v.date()
+    if isinstance(v, float) and not np.isfinite(v):
+        return None
+    if isinstance(v, np.generic):
+        return v.item()
+    return v

@@ -1,0 +1,155 @@
+"""Sign-in and sign-out, who am I, and the company's users and API tokens (admins)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from ...errors import ConfigError, NotFoundError
+from .. import auth
+from ..deps import StoreDep, WriterDep, render
+from ..permissions import ROLES, USER_ROLES
+from ..security import PrincipalDep, public, require, sign_in
+
+logger = logging.getLogger(__name__)
+router = APIRouter(tags=["auth"])
+
+
+def _safe_next(target: str | None) -> str:
+    """Only a local path (no open redirect to another site)."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return "/floor"
+
+
+@router.get("/login", response_class=HTMLResponse, dependencies=[public()])
+def login_page(request: Request, next: str | None = None) -> HTMLResponse:
+    """The sign-in form."""
+    return render(request, "login.html", {"next": _safe_next(next), "error": False})
+
+
+@router.post("/login", response_class=HTMLResponse, dependencies=[public()])
+def login(
+    request: Request,
+    store: WriterDep,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    next: Annotated[str | None, Form()] = None,
+) -> Response:
+    """Check the password; start a session and go on, or show the form again."""
+    user = auth.authenticate(store, username, password)
+    if user is None:
+        logger.info("failed sign-in for %r", username)
+        return render(
+            request, "login.html", {"next": _safe_next(next), "error": True}, status_code=401
+        )
+    sign_in(request, user.username, user.session_epoch)
+    target = _safe_next(next)
+    if "view" not in ROLES.get(user.role, ()) and not target.startswith("/program"):
+        target = "/program"  # the programme side sees no factory page (decision 0011)
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/logout", dependencies=[public()])
+def logout(request: Request) -> Response:
+    """End the session."""
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/api/me", dependencies=[require("view")])
+def api_me(principal: PrincipalDep) -> dict[str, Any]:
+    """Who is signed in, their company and what their role allows."""
+    from ..permissions import ROLES
+
+    return {
+        "name": principal.name,
+        "role": principal.role,
+        "enterprise": principal.enterprise,
+        "via": principal.via,
+        "actions": sorted(ROLES[principal.role]),
+    }
+
+
+# -- users and tokens of one's company -----------------------------------------------------
+
+
+class NewUser(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=auth.MIN_PASSWORD, max_length=256)
+    role: str = Field(description="admin, manager, operator or viewer")
+    display_name: str | None = Field(default=None, max_length=100)
+
+
+class NewToken(BaseModel):
+    name: str = Field(min_length=1, max_length=100, description="what the token is for")
+    username: str | None = Field(default=None, description="whose token (default: yours)")
+    days: int | None = Field(default=None, ge=1, le=3650, description="expires after")
+
+
+@router.get("/api/users", dependencies=[require("manage_users")])
+def api_users(store: StoreDep) -> list[dict[str, Any]]:
+    """The users of your company."""
+    return auth.list_users(store)
+
+
+@router.post("/api/users", status_code=201, dependencies=[require("manage_users")])
+def api_add_user(body: NewUser, principal: PrincipalDep, writer: WriterDep) -> dict[str, Any]:
+    """Add a user to your company (or replace the password and role of one of its users)."""
+    existing = auth.get_user(writer, body.username)
+    if existing is not None and existing.enterprise != principal.enterprise:
+        raise HTTPException(409, f"the user name {body.username!r} is taken")
+    if body.role not in USER_ROLES:
+        raise HTTPException(422, f"role must be one of {', '.join(USER_ROLES)}")
+    try:
+        user = auth.add_user(
+            writer,
+            body.username,
+            body.password,
+            enterprise=str(principal.enterprise),
+            role=body.role,
+            display_name=body.display_name,
+        )
+    except ConfigError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    return user.as_dict()
+
+
+@router.delete("/api/users/{username}", status_code=204, dependencies=[require("manage_users")])
+def api_remove_user(
+    username: str, principal: PrincipalDep, store: StoreDep, writer: WriterDep
+) -> Response:
+    """Remove a user of your company (and their tokens)."""
+    if auth.get_user(store, username) is None:  # the scoped store sees only one's company
+        raise HTTPException(404, f"no user {username!r} in your company")
+    if username == principal.name:
+        raise HTTPException(422, "you cannot remove yourself")
+    auth.remove_user(writer, username)
+    return Response(status_code=204)
+
+
+@router.post("/api/tokens", status_code=201, dependencies=[require("manage_users")])
+def api_add_token(
+    body: NewToken, principal: PrincipalDep, store: StoreDep, writer: WriterDep
+) -> dict[str, Any]:
+    """Issue an API token for a user of your company (shown once; send it as
+    ``Authorization: Bearer <token>``)."""
+    username = body.username or principal.name
+    if auth.get_user(store, username) is None:
+        raise HTTPException(404, f"no user {username!r} in your company")
+    try:
+        token = auth.add_token(writer, username, body.name, body.days)
+    except NotFoundError as exc:
+        raise HTTPException(404, str(exc)) from exc
+    return {"username": username, "name": body.name, "token": token}
+
+
+@router.get("/api/tokens", dependencies=[require("manage_users")])
+def api_tokens(store: StoreDep) -> list[dict[str, Any]]:
+    """API tokens of your company's users (never the tokens themselves)."""
+    names = [u["username"] for u in auth.list_users(store)]
+    return [t for t in auth.list_tokens(store) if t["username"] in names]

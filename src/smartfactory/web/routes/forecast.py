@@ -1,0 +1,236 @@
+"""Demand forecast and production plan pages and their JSON.
+
+JSON: ``/api/forecast`` (history, forecast with intervals and the method per product, from the
+store's orders) and ``/api/plan`` (the weekly plan and each line's load against its measured
+capacity); ``/plan.xlsx`` downloads the plan. Pages ``/forecast`` and ``/plan`` draw the same
+JSON with the vendored ECharts. Results are kept per app, keyed by the question and the store's
+record counts, so a page reload does not forecast again.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from ...errors import ConfigError, InputError, NotFoundError, SmartFactoryError
+from ...store.db import Store
+from .. import i18n
+from ..deps import NAV_EXTRA, StoreDep, render
+from ..security import require
+
+logger = logging.getLogger(__name__)
+router = APIRouter(tags=["forecast"])
+VIEW = [require("view")]
+CACHE_SIZE = 8
+
+STRINGS: dict[str, dict[str, str]] = {
+    "nav_forecast": {"en": "Demand forecast", "ko": "수요 예측"},
+    "nav_plan": {"en": "Production plan", "ko": "생산 계획"},
+    "f_title": {"en": "Demand forecast", "ko": "수요 예측"},
+    "f_help": {
+        "en": "Demand per product from the orders received. The method is chosen per product "
+        "by rolling-origin cross-validation; bands are the 80 % and 95 % prediction intervals.",
+        "ko": "수주 기준 제품별 수요입니다. 제품마다 시점 이동 교차검증으로 방법을 고르며, "
+        "띠는 80 %, 95 % 예측구간입니다.",
+    },
+    "f_freq": {"en": "Period", "ko": "주기"},
+    "f_horizon": {"en": "Horizon", "ko": "예측 기간"},
+    "f_show": {"en": "Show", "ko": "보기"},
+    "f_product": {"en": "Product", "ko": "제품"},
+    "f_method": {"en": "Method", "ko": "방법"},
+    "f_class": {"en": "Demand type", "ko": "수요 유형"},
+    "f_points": {"en": "Periods", "ko": "기간 수"},
+    "f_cv": {"en": "CV MASE", "ko": "교차검증 MASE"},
+    "f_history": {"en": "History", "ko": "실적"},
+    "f_forecast": {"en": "Forecast", "ko": "예측"},
+    "f_note": {"en": "Note", "ko": "참고"},
+    "p_title": {"en": "Production plan", "ko": "생산 계획"},
+    "p_help": {
+        "en": "Weekly plan from the forecast, open orders and safety stock. Capacity is each "
+        "line's planned busy hours × measured availability × effectiveness.",
+        "ko": "예측, 미결 주문, 안전재고로 세운 주간 계획입니다. 능력은 라인별 계획 가동시간 × "
+        "실측 가동률 × 성능입니다.",
+    },
+    "p_weeks": {"en": "Weeks", "ko": "주 수"},
+    "p_service": {"en": "Service level", "ko": "서비스 수준"},
+    "p_load": {"en": "Load (h)", "ko": "부하(시간)"},
+    "p_capacity": {"en": "Capacity (h)", "ko": "능력(시간)"},
+    "p_overloaded": {"en": "Overloaded weeks", "ko": "능력 초과 주"},
+    "p_none_overloaded": {"en": "No week exceeds capacity.", "ko": "능력을 넘는 주가 없습니다."},
+    "p_excel": {"en": "Download Excel", "ko": "엑셀 내려받기"},
+    "p_line": {"en": "Line", "ko": "라인"},
+    "p_week": {"en": "Week", "ko": "주"},
+    "p_demand": {"en": "Demand", "ko": "수요"},
+    "p_open": {"en": "Open orders", "ko": "미결 주문"},
+    "p_safety": {"en": "Safety stock", "ko": "안전재고"},
+    "p_production": {"en": "Production", "ko": "생산"},
+    "p_stock": {"en": "Stock at week end", "ko": "기말 재고"},
+}
+for _key, _val in STRINGS.items():
+    i18n.STRINGS.setdefault(_key, _val)
+for _link in (
+    {"href": "/forecast", "label": "nav_forecast"},
+    {"href": "/plan", "label": "nav_plan"},
+):
+    if _link not in NAV_EXTRA:
+        NAV_EXTRA.append(_link)
+
+
+def _errors(exc: SmartFactoryError) -> HTTPException:
+    return HTTPException(404 if isinstance(exc, NotFoundError) else 422, str(exc))
+
+
+def _cached(request: Request, store: Store, key: tuple[Any, ...], make: Any) -> Any:
+    cache: dict[Any, Any] = request.app.state.__dict__.setdefault("forecast_cache", {})
+    full = (*key, tuple(sorted(store.record_counts().items())))
+    if full not in cache:
+        while len(cache) >= CACHE_SIZE:
+            cache.pop(next(iter(cache)))
+        cache[full] = make()
+    return cache[full]
+
+
+def _forecast(store: Store, freq: str, horizon: int) -> dict[str, Any]:
+    from ...ai.forecast import forecast
+    from ...ai.series import demand_from_store
+
+    series = demand_from_store(store, freq=freq)
+    result = forecast(series, h=horizon, freq=freq, levels=(80, 95), n_jobs=1)
+    out = result.as_dict()
+    hist = result.history.copy()
+    hist["ds"] = hist["ds"].dt.strftime("%Y-%m-%d")
+    out["history"] = hist.to_dict(orient="records")
+    return out
+
+
+@router.get("/api/forecast", dependencies=VIEW)
+def api_forecast(
+    request: Request,
+    store: StoreDep,
+    freq: Annotated[str, Query(description="D, W or M")] = "W",
+    horizon: Annotated[int, Query(ge=1, le=366)] = 12,
+) -> dict[str, Any]:
+    """Demand history and forecast per product (orders by the date received), with 80 % and
+    95 % intervals and the method chosen for each product."""
+    if freq not in ("D", "W", "M"):
+        raise HTTPException(422, f"unknown period {freq!r}; use D, W or M")
+    try:
+        result: dict[str, Any] = _cached(
+            request, store, ("f", freq, horizon), lambda: _forecast(store, freq, horizon)
+        )
+        return result
+    except SmartFactoryError as exc:
+        raise _errors(exc) from exc
+
+
+def _plan(store: Store, weeks: int, service_level: float) -> Any:
+    from ...ai.planning import plan_from_store
+
+    return plan_from_store(store, weeks=weeks, service_level=service_level, n_jobs=1)
+
+
+def _plan_cached(request: Request, store: Store, weeks: int, service_level: float) -> Any:
+    try:
+        return _cached(
+            request, store, ("p", weeks, service_level), lambda: _plan(store, weeks, service_level)
+        )
+    except (ConfigError, InputError, NotFoundError) as exc:
+        raise _errors(exc) from exc
+
+
+@router.get("/api/plan", dependencies=VIEW)
+def api_plan(
+    request: Request,
+    store: StoreDep,
+    weeks: Annotated[int, Query(ge=1, le=52)] = 8,
+    service_level: Annotated[float, Query(ge=0.5, lt=1)] = 0.95,
+) -> dict[str, Any]:
+    """The weekly plan per product and line, and each line's load against its capacity."""
+    result: dict[str, Any] = _plan_cached(request, store, weeks, service_level).as_dict()
+    return result
+
+
+@router.get("/plan.xlsx", dependencies=VIEW)
+def plan_excel(
+    request: Request,
+    store: StoreDep,
+    weeks: Annotated[int, Query(ge=1, le=52)] = 8,
+    service_level: Annotated[float, Query(ge=0.5, lt=1)] = 0.95,
+) -> Response:
+    """The plan as an Excel workbook (plan, load with overloaded weeks in red, capacity)."""
+    from ...ai.planning import write_excel
+
+    plan = _plan_cached(request, store, weeks, service_level)
+    with tempfile.TemporaryDirectory() as tmp:
+        data = write_excel(plan, Path(tmp) / "plan.xlsx").read_bytes()
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="plan.xlsx"'},
+    )
+
+
+# -- pages ---------------------------------------------------------------------------------
+
+
+@router.get("/forecast", response_class=HTMLResponse, dependencies=VIEW)
+def page_forecast(
+    request: Request,
+    store: StoreDep,
+    freq: Annotated[str, Query(description="D, W or M")] = "W",
+    horizon: Annotated[int, Query(ge=1, le=366)] = 12,
+    product: str | None = None,
+) -> HTMLResponse:
+    """Forecast per product with intervals and history."""
+    try:
+        data, error = api_forecast(request, store, freq=freq, horizon=horizon), None
+    except HTTPException as exc:
+        data, error = None, str(exc.detail)
+    products = [r["unique_id"] for r in data["selection"]] if data else []
+    chosen = product if product in products else (products[0] if products else None)
+    return render(
+        request,
+        "forecast.html",
+        {
+            "data": data,
+            "error": error,
+            "freq": freq,
+            "horizon": horizon,
+            "products": products,
+            "product": chosen,
+        },
+    )
+
+
+@router.get("/plan", response_class=HTMLResponse, dependencies=VIEW)
+def page_plan(
+    request: Request,
+    store: StoreDep,
+    weeks: Annotated[int, Query(ge=1, le=52)] = 8,
+    service_level: Annotated[float, Query(ge=0.5, lt=1)] = 0.95,
+) -> HTMLResponse:
+    """The plan with each line's load against its capacity."""
+    try:
+        data, error = api_plan(request, store, weeks=weeks, service_level=service_level), None
+    except HTTPException as exc:
+        data, error = None, str(exc.detail)
+    overloaded = [r for r in data["load"] if r["overloaded"]] if data else []
+    plan = pd.DataFrame(data["plan"]) if data else pd.DataFrame()
+    return render(
+        request,
+        "forecast_plan.html",
+        {
+            "data": data,
+            "error": error,
+            "weeks": weeks,
+            "service_level": service_level,
+            "overloaded": overloaded,
+            "rows": plan.to_dict(orient="records"),
+        },
+    )
