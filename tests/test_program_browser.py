@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -25,7 +26,13 @@ from smartfactory.program.schema import ProgramDB
 from smartfactory.testing import free_port, wait_port
 
 CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+#: screenshots go to the docs when asked (UPDATE_SCREENSHOTS=1 make test), else to a
+#: temporary folder: a test run does not change tracked files
+SHOTS = (
+    Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+    if os.environ.get("UPDATE_SCREENSHOTS")
+    else Path(tempfile.mkdtemp(prefix="sf-shots-"))
+)
 PASSWORD = "officer-pw-123"
 
 pytestmark = pytest.mark.skipif(
