@@ -67,6 +67,9 @@ def run_group(group: str, runs: int, jobs: int) -> dict[str, float]:
     naive = score(sp := split(series.df, h, series.freq, m3_season(group)), seasonal_naive(sp))
     ours_med, ets_med = statistics.median(ours_t), statistics.median(ets_t)
     print(f"\nM3 {group}: {ev.ours['series']} series, h={ev.h}, {runs} run(s), {jobs} processes")
+    runs_ours = ", ".join(f"{t:.1f}" for t in ours_t)
+    runs_ets = ", ".join(f"{t:.1f}" for t in ets_t)
+    print(f"  runs  SmartFactory {runs_ours} s; AutoETS alone {runs_ets} s")
     print(
         f"  time  SmartFactory {ours_med:7.1f} s   AutoETS alone {ets_med:7.1f} s   "
         f"ratio {ours_med / ets_med:.2f}"

@@ -286,12 +286,14 @@ def m3_subset() -> dict[str, dict[str, float]]:
     }
 
 
+@pytest.mark.slow
 def test_m3_monthly_subset_beats_seasonal_naive(m3_subset):
     ours, naive = m3_subset["ours"], m3_subset["naive"]
     assert ours["series"] == m3_subset["combination"]["series"] == 60
     assert ours["smape"] < 0.95 * naive["smape"] and ours["mase"] < 0.9 * naive["mase"]
 
 
+@pytest.mark.slow
 @pytest.mark.xfail(
     strict=True,
     reason="not reached on this subset: statsforecast's ETS+ARIMA+Theta mean scores sMAPE "
