@@ -15,7 +15,8 @@ from typing import Any
 
 import duckdb
 
-from ..errors import SchemaVersionError, StoreError, StoreLockedError
+from ..errors import SchemaVersionError
+from ..store.db import connect
 
 logger = logging.getLogger(__name__)
 
@@ -143,16 +144,7 @@ class ProgramDB:
 
     def __init__(self, path: str | Path = "program.duckdb", *, read_only: bool = False) -> None:
         self.path = str(path)
-        if self.path != ":memory:" and not read_only:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.con = duckdb.connect(self.path, read_only=read_only)
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise StoreLockedError(self.path, str(exc).splitlines()[0]) from exc
-            raise StoreError(f"cannot open {self.path}: {exc}") from exc
-        self.con.execute("SET TimeZone = 'UTC'")
-        self.con.execute("SET enable_progress_bar = false")
+        self.con = connect(self.path, read_only=read_only)
         if not read_only:
             migrate(self.con, self.path)
 

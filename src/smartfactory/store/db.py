@@ -39,6 +39,23 @@ class AppendResult:
             self.by_reason[k] = self.by_reason.get(k, 0) + v
 
 
+def connect(path: str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB file (creating its folder) in UTC, with DuckDB's own progress bar off;
+    a file another process holds raises :class:`StoreLockedError`, saying which."""
+    if path != ":memory:" and not read_only:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(path, read_only=read_only)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise StoreLockedError(path, str(exc).splitlines()[0]) from exc
+        raise StoreError(f"cannot open {path}: {exc}") from exc
+    con.execute("SET TimeZone = 'UTC'")
+    # progress goes through our own bars; DuckDB's would write into the CLI's output
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
 class Store:
     """The embedded store. Use :func:`open_store` (or ``Store(path)`` and :meth:`close`).
 
@@ -57,17 +74,7 @@ class Store:
         self.path = str(path)
         self.read_only = read_only
         self.default_timezone = default_timezone
-        if self.path != ":memory:" and not read_only:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.con = duckdb.connect(self.path, read_only=read_only)
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise StoreLockedError(self.path, str(exc).splitlines()[0]) from exc
-            raise StoreError(f"cannot open {self.path}: {exc}") from exc
-        self.con.execute("SET TimeZone = 'UTC'")
-        # progress goes through our own bars; DuckDB's would write into the CLI's output
-        self.con.execute("SET enable_progress_bar = false")
+        self.con = connect(self.path, read_only=read_only)
         if not read_only:
             migrate(self.con, self.path)
 
