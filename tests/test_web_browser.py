@@ -36,7 +36,8 @@ pytestmark = pytest.mark.skipif(
 
 def serve(db: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    env = {**os.environ, "SMARTFACTORY_FLOOR_REFRESH_S": "1"}
+    # the floor refreshes every second and answers may be 1 s old under live data (default 5)
+    env = {**os.environ, "SMARTFACTORY_FLOOR_REFRESH_S": "1", "SMARTFACTORY_LIVE_MAX_STALE_S": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "smartfactory", "serve", "--db", str(db), "--port", str(port)],
         env=env,

@@ -77,6 +77,13 @@ class Settings(BaseSettings):
         ge=1,
         description="How often the floor page refreshes its tiles (seconds).",
     )
+    live_max_stale_s: float = Field(
+        default=5.0,
+        ge=0,
+        description="How old a dashboard answer may be while live data keeps arriving "
+        "(seconds): within it, pages are served from the cache instead of computed again for "
+        "every new batch; 0 computes again after every batch.",
+    )
     mqtt_client_id: str = Field(
         default="smartfactory-ingest",
         description="MQTT client id; the broker keeps this client's session and queued messages.",

@@ -9,10 +9,13 @@ page costs the same on a week of data as on years of it. Results are plain dicts
 from __future__ import annotations
 
 import logging
+import random
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta
+from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -38,38 +41,109 @@ KPI_KEYS = ("oee", "availability", "effectiveness", "quality")
 
 
 class ResultCache:
-    """Results per (query, data version): a page asked again before new data arrives is not
-    computed again. Bounded (least recently used out); thread-safe."""
+    """Results per (question, data version): a page asked again before new data arrives is not
+    computed again. Bounded (least recently used out); thread-safe.
+
+    Under live data the version moves every few hundred milliseconds, so a page shown on fifty
+    screens would be computed again for nearly every request. ``max_stale_s`` bounds how old
+    an answer may be instead: an answer computed for an earlier data version is served while it
+    is younger than that, and computed again after (the floor refreshes every few seconds
+    anyway). Each answer's allowance is drawn between half and all of the bound, so that pages
+    computed together do not all expire together. ``max_stale_s = 0`` serves only answers of
+    the current version.
+
+    A question that can be answered away from its request (``refresh``: a function that opens
+    its own cursor) is not made to wait either once its answer is past the bound: the old
+    answer is served and one background worker computes the new ones, one key at a time, so
+    fifty screens each on its own machine cost the workers' time, not the screens'. Past
+    :data:`STALE_LIMIT` times the bound an answer is computed in the request again.
+    """
 
     def __init__(self, size: int = 512) -> None:
         self.size = size
-        self._d: OrderedDict[Hashable, Any] = OrderedDict()
+        #: key → (data version, value, monotonic time it was computed, share of the bound)
+        self._d: OrderedDict[Hashable, tuple[Hashable, Any, float, float]] = OrderedDict()
         self._busy: dict[Hashable, threading.Lock] = {}
+        self._refreshing: set[Hashable] = set()
+        self._workers = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sf-refresh")
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, make: Callable[[], Any]) -> Any:
+    def _fresh(self, key: Hashable, version: Hashable, max_stale_s: float) -> tuple[bool, Any]:
+        hit = self._d.get(key)
+        if hit is None:
+            return False, None
+        if hit[0] == version or monotonic() - hit[2] < max_stale_s * hit[3]:
+            self._d.move_to_end(key)
+            return True, hit[1]
+        return False, None
+
+    def get(
+        self,
+        key: Hashable,
+        make: Callable[[], Any],
+        *,
+        version: Hashable = None,
+        max_stale_s: float = 0.0,
+        refresh: Callable[[], Any] | None = None,
+    ) -> Any:
         """The cached value, or ``make()``'s; while one request computes a key, others asking
         for the same key wait for it instead of computing it again (no stampede when new data
         arrives under fifty screens)."""
         with self._lock:
-            if key in self._d:
-                self._d.move_to_end(key)
-                return self._d[key]
+            ok, value = self._fresh(key, version, max_stale_s)
+            if ok:
+                return value
+            hit = self._d.get(key)
+            if (
+                refresh is not None
+                and hit is not None
+                and monotonic() - hit[2] < max_stale_s * STALE_LIMIT
+            ):
+                if key not in self._refreshing:
+                    self._refreshing.add(key)
+                    self._workers.submit(self._refresh, key, version, refresh)
+                return hit[1]
             busy = self._busy.setdefault(key, threading.Lock())
         with busy:
             with self._lock:
-                if key in self._d:
-                    return self._d[key]
+                ok, value = self._fresh(key, version, max_stale_s)
+                if ok:
+                    return value
             try:
                 value = make()
             finally:
                 with self._lock:
                     self._busy.pop(key, None)
             with self._lock:
-                self._d[key] = value
+                self._d[key] = (version, value, monotonic(), random.uniform(0.5, 1.0))
+                self._d.move_to_end(key)
                 while len(self._d) > self.size:
                     self._d.popitem(last=False)
         return value
+
+    def _refresh(self, key: Hashable, version: Hashable, refresh: Callable[[], Any]) -> None:
+        started = monotonic()
+        try:
+            value = refresh()
+        except Exception:  # the request path computes it (and reports the error) next time
+            logger.exception("refreshing %r in the background failed", key)
+            with self._lock:
+                hit = self._d.get(key)
+                if hit is not None and hit[2] < started:
+                    del self._d[key]
+        else:
+            with self._lock:
+                self._d[key] = (version, value, monotonic(), random.uniform(0.5, 1.0))
+        finally:
+            with self._lock:
+                self._refreshing.discard(key)
+
+    def close(self) -> None:
+        self._workers.shutdown(wait=True, cancel_futures=True)
+
+
+#: how many times the staleness bound an answer may reach while a background refresh runs
+STALE_LIMIT = 12
 
 
 def data_version(store: Store) -> tuple[int, int]:

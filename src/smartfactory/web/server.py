@@ -66,6 +66,7 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             if connectors:
                 connectors.stop()
+            app.state.cache.close()  # background refreshes use scoped cursors: stop them first
             app.state.scopes.close()
             if isinstance(app.state.program_db, ProgramDB):
                 app.state.program_db.close()

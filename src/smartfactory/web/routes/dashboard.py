@@ -33,12 +33,36 @@ Day = Annotated[date, Field(ge=date(1971, 1, 1), le=date(2200, 12, 31))]
 Level = Annotated[str, Query(pattern="^(enterprise|site|area|line)$")]
 
 
-def cached(request: Request, store: Store, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
-    """``make()`` once per (key, company, data version, settings version)."""
-    version = (queries.data_version(store), request.app.state.settings_version)
-    full = (*key, getattr(store, "enterprise", None), version)
+def cached(
+    request: Request,
+    store: Store,
+    key: tuple[Any, ...],
+    make: Callable[[], Any],
+    anywhere: Callable[[Store], Any] | None = None,
+) -> Any:
+    """``make()`` once per (key, company, settings version) and data version, or at most
+    ``live_max_stale_s`` old while live data keeps moving the data version."""
+    enterprise = getattr(store, "enterprise", None)
+    full = (*key, enterprise, request.app.state.settings_version)
+    app = request.app.state
+    refresh = None
+    if anywhere is not None and enterprise is not None:
+        # ``anywhere`` computes the same answer on a cursor of the same company's scope,
+        # outside the request (see ResultCache)
+        scopes = app.scopes
+
+        def refresh() -> Any:
+            with scopes.cursor(enterprise) as cur:
+                return anywhere(cur)
+
     try:
-        return request.app.state.cache.get(full, make)
+        return app.cache.get(
+            full,
+            make,
+            version=queries.data_version(store),
+            max_stale_s=app.settings.live_max_stale_s,
+            refresh=refresh,
+        )
     except ConfigError as exc:
         raise HTTPException(422, str(exc)) from exc
     except NotFoundError as exc:
@@ -87,7 +111,9 @@ def _tiles(request: Request, store: Store) -> bytes:
     lang = lang_of(request, request.query_params.get("lang"))
 
     def make() -> bytes:
-        data = _floor(request, store)
+        # the floor's data computed here, not taken from its own cache entry: under live data
+        # that entry may be an older version, which this one would then carry as current
+        data = queries.floor(store, queries.as_of(store), _zone(request, store))
         return bytes(
             render(request, "floor_tiles.html", {"d": data, "tz": _zone(request, store)}).body
         )
@@ -107,11 +133,11 @@ def _machine(
 ) -> dict[str, Any]:
     tz = _zone(request, store)
 
-    def make() -> dict[str, Any]:
-        chosen = day or queries.current_day(queries.as_of(store), tz)
-        return queries.machine_page(store, machine, chosen, tz, days)
+    def make_on(cur: Store) -> dict[str, Any]:
+        chosen = day or queries.current_day(queries.as_of(cur), tz)
+        return queries.machine_page(cur, machine, chosen, tz, days)
 
-    return cached(request, store, ("machine", machine, day, days), make)
+    return cached(request, store, ("machine", machine, day, days), lambda: make_on(store), make_on)
 
 
 @router.get("/api/machines/{machine}", dependencies=VIEW)
