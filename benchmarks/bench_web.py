@@ -22,7 +22,9 @@ Scenarios:
   fifty screens each on its own machine while a gateway posts every second (every post is a
   new data version; answers may be up to ``live_max_stale_s`` old).
 
-Target: floor and machine pages under 200 ms at the 95th percentile.
+Target: floor and machine pages under 200 ms at the 95th percentile with 50 clients in use
+(the paced scenarios: each a screen refreshing every second); the back-to-back scenarios show
+where the server saturates, beside /healthz measured the same way.
 """
 
 from __future__ import annotations
@@ -287,7 +289,14 @@ def main() -> None:
             if ("floor" in k or "machine" in k) and k.startswith("paced") == (mode == "paced")
         ]
         worst = max(pct(results[k], 95) for k in keys)
-        print(f"worst p95 of floor / machine pages, {mode}: {worst:.0f} ms (target < 200 ms)")
+        if mode == "paced":  # fifty screens in use, each refreshing every second: the target
+            print(f"worst p95 of floor / machine pages, paced: {worst:.0f} ms (target < 200 ms)")
+        else:  # a closed loop without pause measures the server's saturation, not a screen
+            base95 = pct(results["/healthz (baseline)"], 95)
+            print(
+                f"worst p95 of floor / machine pages, back to back (stress): {worst:.0f} ms "
+                f"(/healthz back to back: {base95:.0f} ms)"
+            )
 
 
 if __name__ == "__main__":
