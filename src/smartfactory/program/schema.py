@@ -8,15 +8,13 @@ store. Amounts are integer KRW; dates are local dates (the programme's business 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import duckdb
 
-from ..errors import SchemaVersionError
-from ..store.db import connect
+from ..store.db import Database, connect
+from ..store.schema import run_migrations
 
 logger = logging.getLogger(__name__)
 
@@ -115,31 +113,12 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 def migrate(con: duckdb.DuckDBPyConnection, path: str) -> int:
     """Bring a programme file up to :data:`SCHEMA_VERSION`; return the version it had."""
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS program_schema_version "
-        "(version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ DEFAULT now())"
+    return run_migrations(
+        con, path, MIGRATIONS, table="program_schema_version", what="programme schema"
     )
-    q = "SELECT coalesce(max(version), 0) FROM program_schema_version"
-    (found,) = con.execute(q).fetchall()[0]
-    if found > SCHEMA_VERSION:
-        raise SchemaVersionError(
-            f"{path} has programme schema version {found}, newer than this SmartFactory "
-            f"({SCHEMA_VERSION}); upgrade SmartFactory to open it"
-        )
-    for version in range(found + 1, SCHEMA_VERSION + 1):
-        con.execute("BEGIN")
-        try:
-            for stmt in MIGRATIONS[version - 1]():
-                con.execute(stmt)
-            con.execute("INSERT INTO program_schema_version (version) VALUES (?)", [version])
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
-    return int(found)
 
 
-class ProgramDB:
+class ProgramDB(Database):
     """The programme server's database (``program.duckdb``), migrated on open."""
 
     def __init__(self, path: str | Path = "program.duckdb", *, read_only: bool = False) -> None:
@@ -148,9 +127,6 @@ class ProgramDB:
         if not read_only:
             migrate(self.con, self.path)
 
-    def close(self) -> None:
-        self.con.close()
-
     def cursor(self) -> ProgramDB:
         """The same database on a new cursor (one per thread)."""
         twin = object.__new__(ProgramDB)
@@ -158,28 +134,3 @@ class ProgramDB:
         twin.con = self.con.cursor()
         twin.con.execute("SET TimeZone = 'UTC'")
         return twin
-
-    def __enter__(self) -> ProgramDB:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def rows(self, query: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-        cur = self.con.execute(query, params or [])
-        names = [d[0] for d in cur.description or []]
-        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
-
-    def scalar(self, query: str, params: list[Any] | None = None) -> Any:
-        rows = self.con.execute(query, params or []).fetchall()
-        return rows[0][0] if rows else None
-
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        self.con.execute("BEGIN TRANSACTION")
-        try:
-            yield
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
-        self.con.execute("COMMIT")

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import duckdb
 import pyarrow as pa
@@ -56,54 +56,20 @@ def connect(path: str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     return con
 
 
-class Store:
-    """The embedded store. Use :func:`open_store` (or ``Store(path)`` and :meth:`close`).
+class Database:
+    """A DuckDB file on one connection (or cursor), with the small query helpers every
+    database of the platform uses: the factory :class:`Store` and the programme's database."""
 
-    All timestamps are stored as ``TIMESTAMPTZ`` (UTC); the connection runs in UTC so that no
-    conversion depends on the machine it runs on. Days and shifts are bucketed in each site's
-    own zone by the KPI engine.
-    """
-
-    def __init__(
-        self,
-        path: str | Path = "smartfactory.duckdb",
-        *,
-        read_only: bool = False,
-        default_timezone: str = DEFAULT_TIMEZONE,
-    ) -> None:
-        self.path = str(path)
-        self.read_only = read_only
-        self.default_timezone = default_timezone
-        self.con = connect(self.path, read_only=read_only)
-        if not read_only:
-            migrate(self.con, self.path)
+    con: duckdb.DuckDBPyConnection
 
     def close(self) -> None:
         self.con.close()
 
-    def cursor(self) -> Store:
-        """A store on a new cursor of the same database, for use from another thread.
-
-        (A DuckDB connection must not be shared between threads; its cursors may.)
-        """
-        twin = object.__new__(Store)
-        twin.path, twin.read_only = self.path, self.read_only
-        twin.default_timezone = self.default_timezone
-        twin.con = self.con.cursor()
-        twin.con.execute("SET TimeZone = 'UTC'")
-        return twin
-
-    def __enter__(self) -> Store:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-    # -- small helpers ---------------------------------------------------------------------
-
-    def sql(self, query: str, params: list[Any] | dict[str, Any] | None = None) -> pa.Table:
-        """Run a query and return an Arrow table."""
-        return self.con.sql(query, params=params).to_arrow_table()
 
     def rows(
         self, query: str, params: list[Any] | dict[str, Any] | None = None
@@ -139,6 +105,47 @@ class Store:
         finally:
             self._tx_depth = 0
         self.con.execute("COMMIT")
+
+
+class Store(Database):
+    """The embedded store. Use :func:`open_store` (or ``Store(path)`` and :meth:`close`).
+
+    All timestamps are stored as ``TIMESTAMPTZ`` (UTC); the connection runs in UTC so that no
+    conversion depends on the machine it runs on. Days and shifts are bucketed in each site's
+    own zone by the KPI engine.
+    """
+
+    def __init__(
+        self,
+        path: str | Path = "smartfactory.duckdb",
+        *,
+        read_only: bool = False,
+        default_timezone: str = DEFAULT_TIMEZONE,
+    ) -> None:
+        self.path = str(path)
+        self.read_only = read_only
+        self.default_timezone = default_timezone
+        self.con = connect(self.path, read_only=read_only)
+        if not read_only:
+            migrate(self.con, self.path)
+
+    def cursor(self) -> Store:
+        """A store on a new cursor of the same database, for use from another thread.
+
+        (A DuckDB connection must not be shared between threads; its cursors may.)
+        """
+        twin = object.__new__(Store)
+        twin.path, twin.read_only = self.path, self.read_only
+        twin.default_timezone = self.default_timezone
+        twin.con = self.con.cursor()
+        twin.con.execute("SET TimeZone = 'UTC'")
+        return twin
+
+    # -- small helpers ---------------------------------------------------------------------
+
+    def sql(self, query: str, params: list[Any] | dict[str, Any] | None = None) -> pa.Table:
+        """Run a query and return an Arrow table."""
+        return self.con.sql(query, params=params).to_arrow_table()
 
     # -- what is in the store --------------------------------------------------------------
 

@@ -119,38 +119,52 @@ MIGRATIONS: list[Callable[[], list[str]]] = [_v1, _v2, _v3, _v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def current_version(con: duckdb.DuckDBPyConnection) -> int:
+def current_version(con: duckdb.DuckDBPyConnection, table: str = "schema_version") -> int:
     exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
     ).fetchall()[0]
     if not exists[0]:
         return 0
     # fetchall, not fetchone: DuckDB 2.0 keeps a half-read result open, which blocks register()
-    (version,) = con.execute("SELECT max(version) FROM schema_version").fetchall()[0]
+    (version,) = con.execute(f"SELECT max(version) FROM {table}").fetchall()[0]
     return int(version) if version is not None else 0
 
 
-def migrate(con: duckdb.DuckDBPyConnection, path: str) -> int:
-    """Bring the file's schema up to :data:`SCHEMA_VERSION`; return the version it had."""
+def run_migrations(
+    con: duckdb.DuckDBPyConnection,
+    path: str,
+    migrations: list[Callable[[], list[str]]],
+    *,
+    table: str = "schema_version",
+    what: str = "schema",
+) -> int:
+    """Bring a file up to ``len(migrations)``, recording each in ``table``, one transaction a
+    migration; return the version it had. A file newer than this SmartFactory is refused."""
     con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_version "
+        f"CREATE TABLE IF NOT EXISTS {table} "
         "(version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ DEFAULT now())"
     )
-    found = current_version(con)
-    if found > SCHEMA_VERSION:
+    found = current_version(con, table)
+    latest = len(migrations)
+    if found > latest:
         raise SchemaVersionError(
-            f"{path} has schema version {found}, newer than this SmartFactory "
-            f"({SCHEMA_VERSION}); upgrade SmartFactory to open it"
+            f"{path} has {what} version {found}, newer than this SmartFactory "
+            f"({latest}); upgrade SmartFactory to open it"
         )
-    for version in range(found + 1, SCHEMA_VERSION + 1):
-        logger.info("migrating %s to schema version %d", path, version)
+    for version in range(found + 1, latest + 1):
+        logger.info("migrating %s to %s version %d", path, what, version)
         con.execute("BEGIN")
         try:
-            for stmt in MIGRATIONS[version - 1]():
+            for stmt in migrations[version - 1]():
                 con.execute(stmt)
-            con.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
+            con.execute(f"INSERT INTO {table} (version) VALUES (?)", [version])
             con.execute("COMMIT")
         except Exception:
             con.execute("ROLLBACK")
             raise
     return found
+
+
+def migrate(con: duckdb.DuckDBPyConnection, path: str) -> int:
+    """Bring the file's schema up to :data:`SCHEMA_VERSION`; return the version it had."""
+    return run_migrations(con, path, MIGRATIONS)
