@@ -20,14 +20,13 @@ from fastapi.responses import HTMLResponse, Response
 
 from ...errors import ConfigError, InputError, NotFoundError, SmartFactoryError
 from ...store.db import Store
-from .. import i18n
+from .. import i18n, queries
 from ..deps import NAV_EXTRA, StoreDep, render
 from ..security import require
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["forecast"])
 VIEW = [require("view")]
-CACHE_SIZE = 8
 
 STRINGS: dict[str, dict[str, str]] = {
     "nav_forecast": {"en": "Demand forecast", "ko": "수요 예측"},
@@ -87,13 +86,11 @@ def _errors(exc: SmartFactoryError) -> HTTPException:
 
 
 def _cached(request: Request, store: Store, key: tuple[Any, ...], make: Any) -> Any:
-    cache: dict[Any, Any] = request.app.state.__dict__.setdefault("forecast_cache", {})
-    full = (*key, tuple(sorted(store.record_counts().items())))
-    if full not in cache:
-        while len(cache) >= CACHE_SIZE:
-            cache.pop(next(iter(cache)))
-        cache[full] = make()
-    return cache[full]
+    """``make()`` once per (key, company, settings version, data version), in the app's shared
+    result cache (LRU, one computation at a time per key); a forecast is never served stale."""
+    state = request.app.state
+    full = ("forecast", *key, getattr(store, "enterprise", None), state.settings_version)
+    return state.cache.get(full, make, version=queries.data_version(store))
 
 
 def _forecast(store: Store, freq: str, horizon: int) -> dict[str, Any]:
