@@ -120,6 +120,66 @@ def test_lots_with_units_and_strata():
     assert not any(c["features"] == ["machine"] for c in sig)
 
 
+def _lots(n: int, seed: int, rho: float, bad: str | None, feeds: int | None = None) -> tuple:
+    """Lots of 200–800 units whose scrap varies from lot to lot beyond the binomial (a lot's
+    own rate drawn from a beta with intra-lot correlation ``rho``); with ``bad``, that material
+    lot (fed into ``feeds`` lots, or its share of 20 lots) scraps four times as much."""
+    rng = np.random.default_rng(seed)
+    mat = rng.choice([f"R-{i}" for i in range(20)], n)
+    if bad is not None and feeds is not None:
+        mat[mat == bad] = "R-0"
+        mat[rng.choice(n, feeds, replace=False)] = bad
+    units = rng.integers(200, 800, n)
+    mean = np.where(mat == bad, 0.08, 0.02)
+    k = (1 - rho) / rho if rho > 0 else None
+    p = mean if k is None else rng.beta(mean * k, (1 - mean) * k)
+    y = rng.binomial(units, p) / units
+    X = pd.DataFrame(
+        {"material_lot": mat, "x": rng.normal(0, 1, n), "shift": rng.choice(["A", "B"], n)}
+    )
+    return X, y, units
+
+
+def test_dispersion_estimates_lot_to_lot_variation():
+    from smartfactory.quality.conditions import Counts
+    from smartfactory.quality.findings import dispersion
+
+    for rho, lo, hi in ((0.0, 0.8, 1.25), (0.01, 3.0, 8.0)):
+        _, y, units = _lots(3000, 1, rho, None)
+        phi = dispersion(Counts(y, units), [])
+        # a beta-binomial's Pearson dispersion is about 1 + (n − 1)·rho (n ≈ 500 here)
+        assert lo < phi < hi, (rho, phi)
+    one = Counts(np.array([0, 1, 0, 1.0] * 50), np.ones(200))
+    assert dispersion(one, []) == 1.0  # single units say nothing about it
+
+
+def test_overdispersed_lots_fewer_false_findings_and_keep_the_real_one(monkeypatch):
+    """Binomial tests on the units of lots that vary from lot to lot call chance levels
+    significant; the dispersion allowance removes most of that, and still finds a bad material
+    lot that fed only five lots."""
+    from smartfactory.quality import findings
+
+    def runs_with_findings() -> int:
+        n = 0
+        for seed in range(8):
+            X, y, units = _lots(800, seed, 0.01, None)
+            rc = RootCauseAnalyzer(n_splits=2, min_support=0.002, min_rows=3)
+            r = rc.fit(X, y, sample_weight=units).to_dict()
+            n += any(c["significant"] for c in r["causes"] + r["contrasts"])
+        return n
+
+    allowed = runs_with_findings()
+    monkeypatch.setattr(findings, "dispersion", lambda counts, masks: 1.0)
+    binomial = runs_with_findings()
+    # measured: 2 of 8 runs against 6 of 8 (lots of ~500 units, intra-lot correlation 0.01)
+    assert allowed <= 2 and binomial >= allowed + 3, (allowed, binomial)
+    monkeypatch.undo()
+    X, y, units = _lots(800, 7, 0.002, "R-7", feeds=5)
+    r = RootCauseAnalyzer(n_splits=2, min_support=0.002, min_rows=3).fit(X, y, sample_weight=units)
+    sig = [c["condition"] for c in r.to_dict()["causes"] if c["significant"]]
+    assert sig[:1] == ["material_lot = R-7"], sig
+
+
 def test_multiple_testing_adjustment():
     p = [0.01, 0.04, 0.03, 0.5]
     assert adjust(p, "bh") == pytest.approx([0.04, 0.0533333, 0.0533333, 0.5])
@@ -246,19 +306,21 @@ def seed_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list]:
 
 
 def test_simulator_causes_are_the_top_findings(seed_results):
-    # measured: 15 of 20 seeds (the misses are mostly slow degradations whose scrap rises
-    # to only about 2× by the end); this floor guards against regressions
-    assert sum(seed_results["hits"]) >= 15, seed_results["hits"]
+    # measured: 16 of 20 seeds. The misses are slow degradations (scrap rising to 2.1–2.8×
+    # by the end on one machine) whose evidence in 60 days of lots is thin (seed 8: z ≈ 2 on
+    # all the data) or whose drifting tag is collinear with time on that machine (seed 19);
+    # with 120 days of the same plants 17 of 20. This floor guards against regressions.
+    assert sum(seed_results["hits"]) >= 16, seed_results["hits"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue target 19 of 20 seeds; 15 of 20 measured")
+@pytest.mark.xfail(strict=True, reason="issue target 19 of 20 seeds; 16 of 20 measured")
 def test_simulator_causes_target(seed_results):
     assert sum(seed_results["hits"]) >= 19
 
 
 def test_null_runs_report_no_significant_finding(seed_results):
-    # measured: at most one of the 12 null runs has one significant finding (alpha = 0.05
-    # bounds the chance of any false finding in a run at about 5 %)
+    # measured: none of the 12 null runs has a significant finding (alpha = 0.05 bounds the
+    # chance of any false finding in a run at about 5 %, so one in 12 would not be alarming)
     runs = [fa for fa in seed_results["false_alarms"] if fa]
     assert len(runs) <= 1 and all(len(fa) == 1 for fa in runs), runs
 
@@ -299,7 +361,11 @@ def test_secom_chronological_and_stratified_scores(secom):
     assert secom["also"]["score"] > secom["also"]["baseline_score"]  # logistic regression
 
 
-@pytest.mark.xfail(strict=False, reason="measured 0.742 (0.745 with other settings)")
+@pytest.mark.xfail(
+    strict=False,
+    reason="measured 0.74404: above 0.744 by 0.00004, equal at the reference's precision; "
+    "it moves by about 0.01 with binning or seed",
+)
 def test_secom_stratified_beats_the_random_forest_reference(secom):
     assert secom["also"]["score"] > 0.744  # README reference: random forest, stratified 5-fold
 

@@ -9,10 +9,12 @@ keeps cross-validation cheap; rolling the full-history fit forward instead would
 by parameters it never had (measured: AutoETS rolled forward from 20 periods earlier loses
 6 points of sMAPE on M3 monthly).
 
-Each member's weight is proportional to 1 / its CV MASE, shrunk by ``shrink`` towards equal
-weights. The forecast is the weighted mean of the members'; the interval bounds are the
-combined forecast plus the weighted mean distance of the members' bounds from their own
-forecasts. A series too short for any CV window gets equal weights.
+With ``weighting="inverse"`` (the default) a member's weight is proportional to 1 / its CV MASE,
+shrunk by ``shrink`` towards equal weights; with ``"equal"`` every member weighs the same and
+the CV errors are only reported (the two tie on validation data: decision 12). The forecast is the
+weighted mean of the members'; the interval bounds are the combined forecast plus the weighted
+mean distance of the members' bounds from their own forecasts. A series too short for any CV
+window gets equal weights.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ MEMBERS = {
     "ets_damped": "AutoETS (damped trend)",
     "ces": "AutoCES",
     "theta": "DynamicOptimizedTheta",
+    "theta_classic": "Theta (the standard theta method of the M3 competition)",
     "arima": "AutoARIMA",
     "mstl": "MSTL (weekly and yearly seasons) with an AutoETS trend",
 }
@@ -41,6 +44,9 @@ MEMBERS = {
 #: members whose intervals cost far more than their fit (AutoCES simulates them): their
 #: forecast joins the combination, their interval does not
 NO_INTERVALS = frozenset({"ces"})
+
+#: how members are weighted: all alike, or by 1 / CV MASE (shrunk towards equal)
+WEIGHTINGS = ("equal", "inverse")
 
 
 @dataclass
@@ -66,6 +72,8 @@ def _auto(name: str, season: int) -> Any:
         return sm.AutoCES(season_length=s)
     if name == "theta":
         return sm.DynamicOptimizedTheta(season_length=season)
+    if name == "theta_classic":
+        return sm.Theta(season_length=season)
     if name == "arima":
         return sm.AutoARIMA(season_length=s)
     if name == "mstl":
@@ -120,6 +128,7 @@ def combine_series(
     step: int,
     shrink: float,
     min_train: int,
+    weighting: str = "inverse",
 ) -> Combined:
     """Fit, cross-validate and combine the members for one series."""
     forecasts: dict[str, dict[str, np.ndarray]] = {}
@@ -139,7 +148,7 @@ def combine_series(
         if not forecasts:
             forecasts["naive"] = _naive(y, h, levels)
         cv, windows = _cv(y, h, fixed, n_windows, step, min_train, season)
-    weights = _weights(list(forecasts), cv, shrink)
+    weights = _weights(list(forecasts), cv, shrink, weighting)
     mean = np.asarray(sum(w * forecasts[n]["mean"] for n, w in weights.items()), dtype=float)
     return Combined(
         mean=mean,
@@ -200,11 +209,15 @@ def _cv(
     return {n: float(np.mean(e)) / scale for n, e in errors.items()}, len(origins)
 
 
-def _weights(names: list[str], cv: dict[str, float], shrink: float) -> dict[str, float]:
-    """1 / CV MASE per member, normalised, shrunk towards equal weights."""
+def _weights(
+    names: list[str], cv: dict[str, float], shrink: float, weighting: str = "inverse"
+) -> dict[str, float]:
+    """Equal weights, or 1 / CV MASE per member, normalised, shrunk towards equal weights."""
+    if weighting not in WEIGHTINGS:
+        raise ValueError(f"unknown weighting {weighting!r}; choose from {WEIGHTINGS}")
     equal = {n: 1.0 / len(names) for n in names}
     scores = {n: cv.get(n) for n in names}
-    if any(v is None for v in scores.values()):
+    if weighting == "equal" or any(v is None for v in scores.values()):
         return equal
     inv = {n: 1.0 / max(float(v), 1e-9) if np.isfinite(v) else 0.0 for n, v in scores.items()}  # type: ignore[arg-type]
     total = sum(inv.values())

@@ -227,6 +227,10 @@ def _since(store: Store, state: str, min_s: float) -> Any:
     return pd.Series(df["hours"].to_numpy(float), index=_key(df).to_numpy())
 
 
+#: fewest lots a condition on the store's lots may cover on the training part
+LOT_MIN_ROWS = 3
+
+
 def analyse_store(
     store: Store,
     *,
@@ -240,13 +244,18 @@ def analyse_store(
 
     The split is stratified (random) unless ``chronological``: a one-off cause such as a bad
     material lot cannot be checked on a later period in which it no longer occurs.
+
+    Rows are production lots of hundreds of units, so a condition may cover as few as
+    :data:`LOT_MIN_ROWS` lots (a bad material lot may feed only a handful): the evidence lies in
+    their units, and the held-out tests allow for lots that vary more than their units would.
     """
     import pandas as pd
 
     from .rootcause import RootCauseAnalyzer
 
     ctx = lot_context(store, product=product, start=start, end=end)
-    analyzer = RootCauseAnalyzer(**{"derived_features": False, **params})
+    defaults = {"derived_features": False, "min_support": 0.002, "min_rows": LOT_MIN_ROWS}
+    analyzer = RootCauseAnalyzer(**{**defaults, **params})
     analyzer.fit(
         ctx.frame,
         ctx.y,

@@ -49,7 +49,7 @@ Correction = Literal["bh", "holm"]
 Z_MIN = 3.0
 #: a condition that keeps less than this share of its z given another is explained by it
 RESIDUAL = 0.25
-#: fewest training rows inside a condition
+#: fewest training rows inside a condition (default of the analyser's ``min_rows``)
 MIN_ROWS = 5
 #: a pair condition must beat both of its features alone by this factor
 PAIR_GAIN = 1.1
@@ -133,12 +133,13 @@ def candidates(
     min_support: float,
     interactions: bool,
     stratum: Column | None = None,
+    min_rows: int = MIN_ROWS,
 ) -> list[Candidate]:
     """Candidate conditions on the training rows (``columns`` already restricted to them).
 
     With a ``stratum`` column, each top numeric feature is also searched within single
     strata (``machine = M06 and day_index > 41``): a cause that acts on one machine only."""
-    kw: dict[str, Any] = {"min_support": min_support, "min_rows": MIN_ROWS}
+    kw: dict[str, Any] = {"min_support": min_support, "min_rows": min_rows}
     out: list[Candidate] = []
     best: dict[str, float] = {}
     # every raw numeric feature (a 1-D search costs one pass), and the model's top derived ones
@@ -267,9 +268,32 @@ def _prefer(
     return math.isfinite(b_given_r) and b_weak and not r_weak
 
 
-def p_value(counts: Counts, m: np.ndarray) -> tuple[float, float]:
+def dispersion(counts: Counts, masks: list[np.ndarray]) -> float:
+    """Quasi-binomial dispersion φ ≥ 1 of rows that are groups of units (lots), around the
+    rates of the cells formed by the strata and ``masks``: Pearson χ² / degrees of freedom.
+
+    Units of one lot share more than the conditions describe (a tag's excursion inside the
+    lot's window, a setup), so their outcomes are not independent draws and a binomial test
+    that counts units overstates the evidence; dividing z by √φ is the quasi-likelihood
+    remedy. Rows of single units carry no information about it: φ = 1."""
+    if np.all(counts.tot <= 1):
+        return 1.0
+    cells = counts.with_strata(masks)
+    s = cells.strata
+    rate = np.where(cells.N > 0, cells.M / np.where(cells.N > 0, cells.N, 1), 0.0)[s]
+    var = counts.tot * rate * (1 - rate)
+    ok = var > 0
+    df = int(ok.sum()) - len(np.unique(s[ok]))
+    if df < 10:
+        return 1.0
+    chi2 = float(np.sum((counts.pos[ok] - counts.tot[ok] * rate[ok]) ** 2 / var[ok]))
+    return max(1.0, chi2 / df)
+
+
+def p_value(counts: Counts, m: np.ndarray, phi: float = 1.0) -> tuple[float, float]:
     """One-sided p-value that the rate is higher inside ``m``: Fisher's exact test for one
-    table of whole units, else CMH with continuity correction. Returns (z, p)."""
+    table of whole units, else CMH with continuity correction, its z divided by √``phi`` for
+    overdispersed groups (see :func:`dispersion`). Returns (z, p)."""
     from scipy import stats
 
     a_s = np.bincount(counts.strata[m], counts.pos[m], counts.n_strata)
@@ -280,7 +304,7 @@ def p_value(counts: Counts, m: np.ndarray) -> tuple[float, float]:
     whole = np.allclose(counts.pos, np.round(counts.pos)) and np.allclose(
         counts.tot, np.round(counts.tot)
     )
-    if counts.n_strata == 1 and whole:
+    if counts.n_strata == 1 and whole and phi == 1.0:
         a, n1 = round(a_s[0]), round(n_s[0])
         m_all, n_all = round(counts.M[0]), round(counts.N[0])
         table = [[a, n1 - a], [m_all - a, n_all - n1 - (m_all - a)]]
@@ -299,8 +323,8 @@ def p_value(counts: Counts, m: np.ndarray) -> tuple[float, float]:
         ).sum()
     if var <= 0:
         return z, 1.0
-    zc = (a_s.sum() - exp - 0.5) / math.sqrt(var)
-    return z, float(stats.norm.sf(zc))
+    zc = (a_s.sum() - exp - 0.5) / math.sqrt(var * phi)
+    return z / math.sqrt(phi), float(stats.norm.sf(zc))
 
 
 def adjust(p: list[float], method: Correction) -> list[float]:
@@ -349,10 +373,12 @@ def evaluate(
     """Held-out rates and tests of the chosen conditions (each given the earlier ones)."""
     out: list[Finding] = []
     prior: list[np.ndarray] = []
-    for c in chosen:
-        m_tr, m_te = mask(train_cols, c.clauses), mask(test_cols, c.clauses)
+    masks = [mask(test_cols, c.clauses) for c in chosen]
+    phi = dispersion(test, masks if conditional else [])
+    for c, m_te in zip(chosen, masks, strict=True):
+        m_tr = mask(train_cols, c.clauses)
         r = _rates(test, m_te)
-        z, p = p_value(test.with_strata(prior) if conditional else test, m_te)
+        z, p = p_value(test.with_strata(prior) if conditional else test, m_te, phi)
         tr = _rates(train, m_tr)
         f = Finding(
             c.clauses,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,8 @@ MODEL_PARAMS: dict[str, Any] = {
     "verbose": -1,
 }
 N_ROUNDS = 250
+#: settings that shape the binning of a Dataset (given to it, not only to training)
+DATASET_KEYS = ("max_bin", "min_data_in_bin", "bin_construct_sample_cnt")
 #: the ranking model (step 1) is smaller and sees at most this many rows
 RANK_PARAMS: dict[str, Any] = {**MODEL_PARAMS, "learning_rate": 0.1}
 RANK_ROUNDS = 80
@@ -60,9 +63,11 @@ class Data:
     w: np.ndarray  # units per row
     strata: np.ndarray | None = None
     _by_name: dict[str, Column] = field(default_factory=dict, repr=False)
+    _lgb: dict[Any, Any] = field(default_factory=dict, repr=False)  # see _base_dataset
 
     def __post_init__(self) -> None:
         self._by_name = {c.name: c for c in self.columns}
+        self.raw_names = frozenset(self._by_name)
 
     def __getitem__(self, name: str) -> Column:
         col = self._by_name.get(name)
@@ -142,6 +147,38 @@ class Fitted:
         return np.asarray(self.booster.predict(data.matrix(self.names, rows)))
 
 
+def _binning(params: dict[str, Any]) -> dict[str, Any]:
+    """Dataset settings: the model's, and no pre-filter (a feature is not dropped for having
+    too few values per leaf setting)."""
+    out = {k: params[k] for k in DATASET_KEYS if k in params}
+    return {"verbose": -1, "feature_pre_filter": False, **out}
+
+
+def _base_dataset(data: Data, raw: list[str], params: dict[str, Any]) -> Any:
+    """The raw features of *all* rows binned once, as LightGBM's ``cv`` does: every model
+    (each fold's ranker and model, the inner threshold folds) trains on a subset of it instead
+    of binning its own copy of a wide matrix. Binning sees feature values only, never labels."""
+    import lightgbm as lgb
+
+    bins = _binning(params)
+    key = (tuple(raw), tuple(sorted(bins.items())))
+    ds = data._lgb.get(key)
+    if ds is None:
+        everything = np.arange(len(data.y))
+        cats = [j for j, n in enumerate(raw) if data[n].categorical]
+        ds = lgb.Dataset(
+            data.matrix(raw, everything),
+            label=data.y,
+            weight=data.w,
+            feature_name=[f"f{j}" for j in range(len(raw))],
+            categorical_feature=cats or "auto",
+            free_raw_data=True,
+            params=bins,
+        ).construct()
+        data._lgb = {key: ds}  # one base at a time: it holds a binned copy of the data
+    return ds
+
+
 def _train(
     data: Data,
     names: list[str],
@@ -151,21 +188,30 @@ def _train(
     n_jobs: int,
     seed: int,
 ) -> Any:
+    """Train on ``rows``: the raw features (the leading ``names``) from the shared binned
+    base, the derived pair features (the rest) binned on ``rows`` and appended."""
     import lightgbm as lgb
 
-    cats = [j for j, n in enumerate(names) if data[n].categorical]
+    k = 0
+    while k < len(names) and names[k] in data.raw_names:
+        k += 1
+    bins = _binning(params)
+    ds = _base_dataset(data, names[:k], params).subset(np.asarray(rows, np.int32)).construct()
+    if k < len(names):
+        extra = lgb.Dataset(
+            data.matrix(names[k:], rows),
+            feature_name=[f"f{j}" for j in range(k, len(names))],
+            free_raw_data=True,
+            params=bins,
+        ).construct()
+        with warnings.catch_warnings():
+            # it warns that the Python-side copies of raw data and categorical names are
+            # dropped; the binned features (categorical ones included) are what trains
+            warnings.simplefilter("ignore", UserWarning)
+            ds.add_features_from(extra)
     label = data.y[rows]
-    ds = lgb.Dataset(
-        data.matrix(names, rows),
-        label=label,
-        weight=data.w[rows],
-        feature_name=[f"f{j}" for j in range(len(names))],
-        categorical_feature=cats or "auto",
-        free_raw_data=True,
-        params={"verbose": -1, "max_bin": params.get("max_bin", 255)},
-    )
     objective = "cross_entropy" if np.any((label > 0) & (label < 1)) else "binary"
-    p = {**params, "objective": objective, "num_threads": n_jobs, "seed": seed}
+    p = {**params, **bins, "objective": objective, "num_threads": n_jobs, "seed": seed}
     # like a random forest's √p features per split: wide data need column subsampling
     p.setdefault("feature_fraction", min(1.0, 5 / np.sqrt(len(names))))
     p["deterministic"] = True

@@ -33,6 +33,7 @@ from sklearn.base import BaseEstimator
 from ..errors import InputError
 from .conditions import Column, Counts
 from .findings import (
+    MIN_ROWS,
     Z_MIN,
     Correction,
     Finding,
@@ -78,7 +79,9 @@ class RootCauseAnalyzer(BaseEstimator):
     test_size:
         Share of rows held out for the findings' tests (and the chronological score).
     min_support:
-        Smallest share of the training units a condition may cover.
+        Smallest share of the training rows a condition may cover.
+    min_rows:
+        Fewest training rows a condition may cover (whichever of the two is larger).
     n_features:
         Top features (by SHAP) whose thresholds are searched.
     n_pair_features:
@@ -119,6 +122,7 @@ class RootCauseAnalyzer(BaseEstimator):
         n_splits: int = 5,
         test_size: float = 0.3,
         min_support: float = 0.005,
+        min_rows: int = MIN_ROWS,
         n_features: int = 20,
         n_pair_features: int = 8,
         interactions: bool = True,
@@ -135,6 +139,7 @@ class RootCauseAnalyzer(BaseEstimator):
         self.n_splits = n_splits
         self.test_size = test_size
         self.min_support = min_support
+        self.min_rows = min_rows
         self.n_features = n_features
         self.n_pair_features = n_pair_features
         self.interactions = interactions
@@ -411,6 +416,7 @@ class RootCauseAnalyzer(BaseEstimator):
             min_support=self.min_support,
             interactions=self.interactions,
             stratum=stratum,
+            min_rows=self.min_rows,
         )
         chosen = choose(cands, tr_cols, c_tr, self.max_findings)
         found = evaluate(
