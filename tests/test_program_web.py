@@ -164,6 +164,10 @@ def test_programme_and_factory_roles_are_apart(app_site):
         assert c.get(path, headers=c.tokens["kim"]).status_code == 403, path
     for path in ("/program", "/api/program/dashboard", f"/api/program/companies/{COMPANY}"):
         assert c.get(path, headers=c.tokens["adm"]).status_code == 403, path
+    # the home page leads each to its own side
+    for user, target in (("kim", "/program"), ("boss", "/program"), ("adm", "/floor")):
+        r = c.get("/", headers=c.tokens[user], follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"] == target, (user, r.status_code)
 
 
 def test_workflow_page_steps_and_shows_the_broken_rule(app_site):

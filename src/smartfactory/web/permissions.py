@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 #: what each action allows
 ACTIONS: dict[str, str] = {
+    "home": "open the home page (the floor, or the programme dashboard for an agency's roles)",
     "view": "see dashboards, KPIs, orders, lot trace and quality pages of one's company",
     "view_rejects": "see rejected records (dead letters) and import reports",
     "import": "upload CSV / Excel files",
@@ -31,17 +32,17 @@ PROGRAM_ACTIONS = frozenset({"view_program", "manage_program"})
 ROLES: dict[str, frozenset[str]] = {
     "admin": frozenset(ACTIONS) - PROGRAM_ACTIONS,
     "manager": frozenset(
-        {"view", "view_rejects", "import", "ingest", "view_settings", "edit_settings"}
+        {"home", "view", "view_rejects", "import", "ingest", "view_settings", "edit_settings"}
     ),
-    "operator": frozenset({"view", "view_rejects", "import", "ingest"}),
-    "viewer": frozenset({"view"}),
+    "operator": frozenset({"home", "view", "view_rejects", "import", "ingest"}),
+    "viewer": frozenset({"home", "view"}),
     #: not a user's role: what a gateway token may do (``smartfactory gateway add``)
     "gateway": frozenset({"ingest"}),
     #: an agency's officer: the programmes and regions assigned (``officer_scopes``), no
     #: factory data at all (decision 0011)
-    "program_officer": PROGRAM_ACTIONS,
+    "program_officer": PROGRAM_ACTIONS | {"home"},
     #: the ministry's / agency's view: every programme and region
-    "program_admin": PROGRAM_ACTIONS,
+    "program_admin": PROGRAM_ACTIONS | {"home"},
 }
 
 #: roles a person of a company can be given (the gateway role belongs to gateway tokens)

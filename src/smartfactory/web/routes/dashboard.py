@@ -21,6 +21,7 @@ from ...errors import ConfigError, NotFoundError
 from ...store.db import Store
 from .. import queries
 from ..deps import StoreDep, lang_of, render
+from ..permissions import PROGRAM_ROLES
 from ..security import PrincipalDep, require
 
 logger = logging.getLogger(__name__)
@@ -80,10 +81,11 @@ def _floor(request: Request, store: Store) -> dict[str, Any]:
     return cached(request, store, ("floor",), make)
 
 
-@router.get("/", dependencies=VIEW)
-def home() -> RedirectResponse:
-    """The floor is the home page."""
-    return RedirectResponse("/floor", status_code=303)
+@router.get("/", dependencies=[require("home")])
+def home(principal: PrincipalDep) -> RedirectResponse:
+    """The home page: the floor, or the programme dashboard for an agency's roles."""
+    target = "/program" if principal.role in PROGRAM_ROLES else "/floor"
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/api/floor", dependencies=VIEW)
