@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,62 +12,21 @@ from zoneinfo import ZoneInfo
 import click
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.tree import Tree
 
 from . import __version__
+from .cli_common import DB_OPTION, FORMAT_JSON, console, open_store, out, print_json, progress
 from .errors import ConfigError, SmartFactoryError
 from .kpi.engine import BUCKETS, RATIOS
 from .model import KINDS
 from .settings import get_settings
-from .store.db import Store
 
 logger = logging.getLogger(__name__)
-console = Console(stderr=True)
-out = Console()
-
-DB_OPTION = click.option(
-    "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="DuckDB database file [env SMARTFACTORY_DB; default ./smartfactory.duckdb].",
-)
-FORMAT_JSON = click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
-
-
-def _json_default(v: Any) -> Any:
-    if isinstance(v, datetime):
-        return v.isoformat()
-    return str(v)
-
-
-def _print_json(obj: Any) -> None:
-    click.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=_json_default))
-
-
-@contextmanager
-def _store(db: Path | None, *, read_only: bool = False) -> Iterator[Store]:
-    settings = get_settings(db=db)
-    store = Store(settings.db, read_only=read_only, default_timezone=settings.timezone)
-    try:
-        yield store
-    finally:
-        store.close()
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    )
+# the shared pieces, under the names this module has always used for them
+_store = open_store
+_print_json = print_json
+_progress = progress
 
 
 def _parse_time(value: str | None, tz: str) -> datetime | None:

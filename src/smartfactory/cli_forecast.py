@@ -6,30 +6,18 @@ beside each other; ``cli.py`` adds them to the main group.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import Progress
 from rich.table import Table
 
+from .cli_common import DB_OPTION, JOBS_OPTION, console, out, print_json, progress
 from .errors import ConfigError
 
-console = Console(stderr=True)
-out = Console()
-
-_DB = click.option(
-    "--db",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="DuckDB database file [env SMARTFACTORY_DB; default ./smartfactory.duckdb].",
-)
-_JOBS = click.option(
-    "--jobs", type=int, default=None, help="Processes to use [default: every core]."
-)
+_DB, _JOBS = DB_OPTION, JOBS_OPTION
 
 
 class _LevelsGroup(click.Group):
@@ -64,14 +52,7 @@ def _levels(values: tuple[str, ...]) -> tuple[int, ...]:
 
 
 def _bar(label: str) -> tuple[Progress, Any]:
-    bar = Progress(
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    )
+    bar = progress(label)
     task = bar.add_task(label, total=None)
 
     def update(done: int, total: int) -> None:
@@ -80,8 +61,7 @@ def _bar(label: str) -> tuple[Progress, Any]:
     return bar, update
 
 
-def _json(obj: Any) -> None:
-    click.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+_json = print_json
 
 
 def _report_input(report: dict[str, Any]) -> None:

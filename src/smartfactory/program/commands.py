@@ -6,7 +6,6 @@ inside the commands, so the rest of the CLI starts fast without the ``program`` 
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,14 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.table import Table
 
+from ..cli_common import FORMAT_JSON, out, print_json
 from ..settings import get_settings
 from .schema import ProgramDB
 
 logger = logging.getLogger(__name__)
-out = Console()
 
 PROGRAM_DB = click.option(
     "--program-db",
@@ -30,13 +28,8 @@ PROGRAM_DB = click.option(
     default=None,
     help="Programme DuckDB file [env SMARTFACTORY_PROGRAM_DB; default ./program.duckdb].",
 )
-FORMAT = click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
-
-
-def _json(obj: Any) -> None:
-    click.echo(json.dumps(obj, ensure_ascii=False, indent=2, default=str))
+FORMAT = FORMAT_JSON
+_json = print_json
 
 
 @contextmanager
