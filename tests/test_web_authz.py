@@ -79,6 +79,39 @@ ROUTES: dict[tuple[str, str], tuple[Req, int, bool]] = {
         True,
     ),
     ("GET", "/api/tokens"): (lambda t: {}, 200, False),
+    # one's own account (routes/account.py): a wrong current password is refused with 422
+    ("GET", "/account"): (lambda t: {}, 200, False),
+    ("POST", "/account/password"): (
+        lambda t: {
+            "data": {
+                "current_password": "not-my-password",
+                "new_password": "12345678",
+                "new_password2": "12345678",
+            }
+        },
+        422,
+        False,
+    ),
+    ("POST", "/api/account/password"): (
+        lambda t: {"json": {"current_password": "not-my-password", "new_password": "12345678"}},
+        422,
+        False,
+    ),
+    # the company's users as pages (admins): the same rules as /api/users and /api/tokens
+    ("GET", "/users"): (lambda t: {}, 200, False),
+    ("POST", "/users"): (
+        lambda t: {
+            "data": {"username": f"p{next(_n)}.{t}", "password": "12345678", "role": "viewer"}
+        },
+        303,
+        False,
+    ),
+    ("POST", "/users/{username}/remove"): (lambda t: {"path": f"tmp.{t}"}, 303, True),
+    ("POST", "/users/tokens"): (
+        lambda t: {"data": {"name": "n", "username": f"viewer@{t}"}},
+        200,
+        True,
+    ),
     ("GET", "/"): (lambda t: {}, 303, False),
     ("GET", "/api/floor"): (lambda t: {}, 200, False),
     ("GET", "/floor"): (lambda t: {}, 200, False),
@@ -261,7 +294,8 @@ def test_every_route_for_every_role_and_company(env, role):
         action = route_action(route)
         if target != me and not names_resource:
             continue  # a list has no other company's resource to name
-        if path == "/api/users/{username}" and ROLES[role] >= {"manage_users"}:
+        removes = ("/api/users/{username}", "/users/{username}/remove")
+        if path in removes and ROLES[role] >= {"manage_users"}:
             # something to remove: a user of the target company
             from smartfactory.web.auth import add_user
 

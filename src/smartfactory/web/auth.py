@@ -141,6 +141,24 @@ def authenticate(store: Store, username: str, password: str) -> User | None:
     return get_user(store, username)
 
 
+def change_password(store: Store, username: str, current: str, new: str) -> User | None:
+    """Replace a user's own password, or None if ``current`` is not their password.
+
+    The session epoch goes up, as when an admin replaces the password (:func:`add_user`), so
+    every session signed in before ends; the caller moves its own session to the returned
+    user's epoch to stay signed in. API tokens are separate credentials and stay valid."""
+    if len(new) < MIN_PASSWORD:
+        raise ConfigError(f"the password must have at least {MIN_PASSWORD} characters")
+    if authenticate(store, username, current) is None:
+        return None
+    store.con.execute(
+        "UPDATE users SET password_hash = ?, session_epoch = session_epoch + 1 WHERE username = ?",
+        [_hasher.hash(new), username],
+    )
+    logger.info("user %r changed their password", username)
+    return get_user(store, username)
+
+
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 

@@ -25,6 +25,7 @@ from ..store.tenant import ScopePool
 from .auth import app_secret
 from .deps import StoreDep
 from .queries import ResultCache
+from .routes import account as account_routes
 from .routes import auth as auth_routes
 from .routes import dashboard as dashboard_routes
 from .routes import forecast as forecast_routes
@@ -94,6 +95,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     for module in (
         auth_routes,
+        account_routes,
         dashboard_routes,
         records_routes,
         setup_routes,

@@ -1,4 +1,5 @@
-"""Sign-in and sign-out, who am I, and the company's users and API tokens (admins)."""
+"""Sign-in and sign-out, who am I, and the company's users and API tokens (admins): the JSON
+API and the checks that the pages of routes/account.py share with it."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from ...errors import ConfigError, NotFoundError
+from ...store.db import Store
 from .. import auth
 from ..deps import StoreDep, WriterDep, render
-from ..permissions import ROLES, USER_ROLES
+from ..permissions import ROLES, USER_ROLES, Principal
 from ..security import PrincipalDep, public, require, sign_in
 
 logger = logging.getLogger(__name__)
@@ -91,6 +93,81 @@ class NewToken(BaseModel):
     days: int | None = Field(default=None, ge=1, le=3650, description="expires after")
 
 
+class Refused(HTTPException):
+    """An HTTP error that also names the i18n key of its message, so that a page can show it
+    in the page's language while the API answers with ``detail``."""
+
+    def __init__(self, status_code: int, detail: str, key: str) -> None:
+        super().__init__(status_code, detail)
+        self.key = key
+
+
+# The checks below are the one copy of the rules on a company's users and tokens: the JSON API
+# here and the pages (routes/account.py, the settings form) call them.
+
+
+def add_company_user(
+    principal: Principal,
+    writer: Store,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str | None = None,
+) -> auth.User:
+    """Add a user to the principal's company (or replace the password and role of one of its
+    users); a name taken by another company is refused."""
+    existing = auth.get_user(writer, username)
+    if existing is not None and existing.enterprise != principal.enterprise:
+        raise Refused(409, f"the user name {username!r} is taken", "u_taken")
+    if role not in USER_ROLES:
+        raise Refused(422, f"role must be one of {', '.join(USER_ROLES)}", "u_bad_role")
+    try:
+        return auth.add_user(
+            writer,
+            username,
+            password,
+            enterprise=str(principal.enterprise),
+            role=role,
+            display_name=display_name,
+        )
+    except ConfigError as exc:
+        raise Refused(422, str(exc), "u_invalid") from exc
+
+
+def remove_company_user(principal: Principal, store: Store, writer: Store, username: str) -> None:
+    """Remove a user of the principal's company (``store`` is scoped to it) and their tokens."""
+    if auth.get_user(store, username) is None:  # the scoped store sees only one's company
+        raise Refused(404, f"no user {username!r} in your company", "u_not_found")
+    if username == principal.name:
+        raise Refused(422, "you cannot remove yourself", "u_self")
+    auth.remove_user(writer, username)
+
+
+def issue_company_token(
+    principal: Principal,
+    store: Store,
+    writer: Store,
+    name: str,
+    username: str | None = None,
+    days: int | None = None,
+) -> dict[str, Any]:
+    """A new API token for a user of the principal's company (default: the principal)."""
+    username = username or principal.name
+    if auth.get_user(store, username) is None:
+        raise Refused(404, f"no user {username!r} in your company", "u_not_found")
+    try:
+        token = auth.add_token(writer, username, name, days)
+    except NotFoundError as exc:
+        raise Refused(404, str(exc), "u_not_found") from exc
+    return {"username": username, "name": name, "token": token}
+
+
+def company_tokens(store: Store) -> list[dict[str, Any]]:
+    """API tokens of the company's users (``store`` is scoped to it), never the tokens."""
+    names = {u["username"] for u in auth.list_users(store)}
+    return [t for t in auth.list_tokens(store) if t["username"] in names]
+
+
 @router.get("/api/users", dependencies=[require("manage_users")])
 def api_users(store: StoreDep) -> list[dict[str, Any]]:
     """The users of your company."""
@@ -100,22 +177,9 @@ def api_users(store: StoreDep) -> list[dict[str, Any]]:
 @router.post("/api/users", status_code=201, dependencies=[require("manage_users")])
 def api_add_user(body: NewUser, principal: PrincipalDep, writer: WriterDep) -> dict[str, Any]:
     """Add a user to your company (or replace the password and role of one of its users)."""
-    existing = auth.get_user(writer, body.username)
-    if existing is not None and existing.enterprise != principal.enterprise:
-        raise HTTPException(409, f"the user name {body.username!r} is taken")
-    if body.role not in USER_ROLES:
-        raise HTTPException(422, f"role must be one of {', '.join(USER_ROLES)}")
-    try:
-        user = auth.add_user(
-            writer,
-            body.username,
-            body.password,
-            enterprise=str(principal.enterprise),
-            role=body.role,
-            display_name=body.display_name,
-        )
-    except ConfigError as exc:
-        raise HTTPException(422, str(exc)) from exc
+    user = add_company_user(
+        principal, writer, body.username, body.password, body.role, body.display_name
+    )
     return user.as_dict()
 
 
@@ -124,11 +188,7 @@ def api_remove_user(
     username: str, principal: PrincipalDep, store: StoreDep, writer: WriterDep
 ) -> Response:
     """Remove a user of your company (and their tokens)."""
-    if auth.get_user(store, username) is None:  # the scoped store sees only one's company
-        raise HTTPException(404, f"no user {username!r} in your company")
-    if username == principal.name:
-        raise HTTPException(422, "you cannot remove yourself")
-    auth.remove_user(writer, username)
+    remove_company_user(principal, store, writer, username)
     return Response(status_code=204)
 
 
@@ -138,18 +198,10 @@ def api_add_token(
 ) -> dict[str, Any]:
     """Issue an API token for a user of your company (shown once; send it as
     ``Authorization: Bearer <token>``)."""
-    username = body.username or principal.name
-    if auth.get_user(store, username) is None:
-        raise HTTPException(404, f"no user {username!r} in your company")
-    try:
-        token = auth.add_token(writer, username, body.name, body.days)
-    except NotFoundError as exc:
-        raise HTTPException(404, str(exc)) from exc
-    return {"username": username, "name": body.name, "token": token}
+    return issue_company_token(principal, store, writer, body.name, body.username, body.days)
 
 
 @router.get("/api/tokens", dependencies=[require("manage_users")])
 def api_tokens(store: StoreDep) -> list[dict[str, Any]]:
     """API tokens of your company's users (never the tokens themselves)."""
-    names = [u["username"] for u in auth.list_users(store)]
-    return [t for t in auth.list_tokens(store) if t["username"] in names]
+    return company_tokens(store)

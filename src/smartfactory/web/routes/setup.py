@@ -16,6 +16,7 @@ from ...kpi.engine import set_shift_calendar
 from .. import auth, queries
 from ..deps import StoreDep, WriterDep, render
 from ..security import PrincipalDep, require
+from .auth import add_company_user
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["settings"])
@@ -177,12 +178,6 @@ def form_user(
     password: Annotated[str, Form()],
     role: Annotated[str, Form()],
 ) -> Response:
-    """The settings page's user form (admins)."""
-    existing = auth.get_user(writer, username)
-    if existing is not None and existing.enterprise != principal.enterprise:
-        raise HTTPException(409, f"the user name {username!r} is taken")
-    try:
-        auth.add_user(writer, username, password, enterprise=str(principal.enterprise), role=role)
-    except ConfigError as exc:
-        raise HTTPException(422, str(exc)) from exc
+    """The settings page's user form (admins; the same checks as ``POST /api/users``)."""
+    add_company_user(principal, writer, username, password, role)
     return RedirectResponse("/settings", status_code=303)
