@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -539,11 +540,26 @@ def ingest_mqtt(
 
 
 def _run_until_interrupted(connector: Any, name: str) -> None:
-    """Run a connector in a thread until Ctrl+C; print the running count of stored messages
-    (on stderr, when it changes, at most once a second)."""
+    """Run a connector in a thread until Ctrl+C or SIGTERM; print the running count of stored
+    messages (on stderr, when it changes, at most once a second).
+
+    The signals only ask the connector to stop (no ``KeyboardInterrupt`` thrown into the
+    middle of a wait), so it finishes the batch in hand and leaves; a connector still busy
+    :data:`STOP_GRACE_S` later is left behind (its batches are committed or unacknowledged,
+    so the broker sends those again: nothing is lost)."""
+    import signal
     import threading
 
     runner = threading.Thread(target=connector.run, name=name, daemon=True)
+    asked: list[float] = []
+
+    def on_signal(signum: int, frame: Any) -> None:
+        if not asked:
+            asked.append(time.monotonic())
+            click.echo(f"stopping ({signal.Signals(signum).name})", err=True)
+        connector.stop()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     runner.start()
     last = -1
     try:
@@ -552,11 +568,17 @@ def _run_until_interrupted(connector: Any, name: str) -> None:
             if connector.stored_messages != last:
                 last = connector.stored_messages
                 click.echo(f"stored {last} messages", err=True)
-    except KeyboardInterrupt:
-        pass
+            if asked and time.monotonic() - asked[0] > STOP_GRACE_S:
+                click.echo("the connector did not stop in time; leaving it", err=True)
+                break
     finally:
         connector.stop()
-        runner.join(15)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+#: seconds a connector may take to stop after Ctrl+C / SIGTERM
+STOP_GRACE_S = 15.0
 
 
 @ingest.command("opcua")
