@@ -55,6 +55,10 @@ PROG = {
     "beta": {"company": COMPANY2, "project": "PJ-BETA", "site": "main", "name": "대성금속"},
 }
 
+#: per company, the id of the last throwaway API token made for a revocation call (the walk
+#: makes one before each such call by a role that may revoke)
+THROWAWAY_TOKENS: dict[str, str] = {}
+
 #: (method, path) → (request for a company, success status, does the path name a resource)
 ROUTES: dict[tuple[str, str], tuple[Req, int, bool]] = {
     ("GET", "/login"): (lambda t: {}, 200, False),
@@ -79,6 +83,11 @@ ROUTES: dict[tuple[str, str], tuple[Req, int, bool]] = {
         True,
     ),
     ("GET", "/api/tokens"): (lambda t: {}, 200, False),
+    ("DELETE", "/api/tokens/{token_id}"): (
+        lambda t: {"path": THROWAWAY_TOKENS.get(t, "none")},
+        204,
+        True,
+    ),
     # one's own account (routes/account.py): a wrong current password is refused with 422
     ("GET", "/account"): (lambda t: {}, 200, False),
     ("POST", "/account/password"): (
@@ -107,6 +116,11 @@ ROUTES: dict[tuple[str, str], tuple[Req, int, bool]] = {
         False,
     ),
     ("POST", "/users/{username}/remove"): (lambda t: {"path": f"tmp.{t}"}, 303, True),
+    ("POST", "/users/tokens/{token_id}/revoke"): (
+        lambda t: {"path": THROWAWAY_TOKENS.get(t, "none")},
+        303,
+        True,
+    ),
     ("POST", "/users/tokens"): (
         lambda t: {"data": {"name": "n", "username": f"viewer@{t}"}},
         200,
@@ -294,6 +308,13 @@ def test_every_route_for_every_role_and_company(env, role):
         action = route_action(route)
         if target != me and not names_resource:
             continue  # a list has no other company's resource to name
+        revokes = ("/api/tokens/{token_id}", "/users/tokens/{token_id}/revoke")
+        if path in revokes and ROLES[role] >= {"manage_users"}:
+            # something to revoke: a token of a user of the target company
+            from smartfactory.web.auth import add_token
+
+            token = add_token(c.app.state.store.cursor(), f"viewer@{target}", "throwaway")
+            THROWAWAY_TOKENS[target] = token.split("_")[1]
         removes = ("/api/users/{username}", "/users/{username}/remove")
         if path in removes and ROLES[role] >= {"manage_users"}:
             # something to remove: a user of the target company

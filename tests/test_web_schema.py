@@ -59,8 +59,8 @@ def test_no_server_error(api_schema):
         )
         def run(case):
             nonlocal ran
-            if case.method == "DELETE":  # removing users would only shorten the run
-                case.path_parameters = {"username": "nobody"}
+            if case.method == "DELETE":  # removing users or tokens would only shorten the run
+                case.path_parameters = {k: "nobody" for k in case.path_parameters or {}}
             ran += 1
             try:
                 response = case.call(headers=AUTH, timeout=30)

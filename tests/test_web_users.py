@@ -237,6 +237,37 @@ def test_tokens_issued_on_the_page_are_shown_once_and_work(client):
         assert refused.status_code in (404, 422) and 'id="new-token"' not in refused.text
 
 
+def test_tokens_are_revoked_on_the_page_and_by_the_api_only_in_ones_company(client, plant):
+    from smartfactory.web.auth import add_token
+
+    cur = client.app.state.store.cursor()
+    tokens = [add_token(cur, "viewer@beta", f"script {i}") for i in range(2)]
+    other = add_token(cur, "viewer@acme", "acme's script")
+    ids = [t.split("_")[1] for t in (*tokens, other)]
+
+    def works(token: str) -> bool:
+        return (
+            client.get("/api/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        )
+
+    assert all(works(t) for t in (*tokens, other))
+    csrf = signed_in(client, "admin@beta", password("admin", "beta"))
+    r = client.post(
+        f"/users/tokens/{ids[0]}/revoke", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    assert r.status_code == 303 and r.headers["location"] == "/users?done=revoked"
+    page = client.get("/users?done=revoked&lang=ko")
+    assert "토큰을 폐기했습니다" in page.text and "script 0" not in page.text
+    assert not works(tokens[0]) and works(tokens[1])
+    admin = plant.auth("admin", "beta")
+    assert client.delete(f"/api/tokens/{ids[1]}", headers=admin).status_code == 204
+    assert not works(tokens[1])
+    # another company's token is not found, and keeps working
+    assert client.delete(f"/api/tokens/{ids[2]}", headers=admin).status_code == 404
+    refused = client.post(f"/users/tokens/{ids[2]}/revoke", data={"csrf_token": csrf})
+    assert refused.status_code == 404 and works(other)
+
+
 def test_users_page_only_for_admins_and_only_their_company(client, plant):
     for role in ("manager", "operator", "viewer"):
         assert client.get("/users", headers=plant.auth(role, "acme")).status_code == 403

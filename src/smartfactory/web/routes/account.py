@@ -29,6 +29,7 @@ from .auth import (
     company_tokens,
     issue_company_token,
     remove_company_user,
+    revoke_company_token,
 )
 
 logger = logging.getLogger(__name__)
@@ -98,6 +99,16 @@ STRINGS: dict[str, dict[str, str]] = {
     "u_never": {"en": "never", "ko": "없음"},
     "u_issue": {"en": "Issue token", "ko": "토큰 발급"},
     "u_no_tokens": {"en": "No API tokens yet.", "ko": "발급된 API 토큰이 없습니다."},
+    "u_revoke": {"en": "Revoke", "ko": "폐기"},
+    "u_revoke_confirm": {
+        "en": "Revoke this token? Whatever uses it stops working.",
+        "ko": "이 토큰을 폐기할까요? 이 토큰을 쓰는 곳은 더 이상 동작하지 않습니다.",
+    },
+    "u_revoked": {"en": "The token was revoked.", "ko": "토큰을 폐기했습니다."},
+    "u_no_token": {
+        "en": "No such API token in your company.",
+        "ko": "회사에 그런 API 토큰이 없습니다.",
+    },
     "u_token_once": {
         "en": "Copy the token now: it is shown only this once. Send it as "
         "'Authorization: Bearer <token>'.",
@@ -239,7 +250,7 @@ def _users_page(
 @router.get("/users", response_class=HTMLResponse, dependencies=[require("manage_users")])
 def page_users(request: Request, store: StoreDep, done: str | None = None) -> HTMLResponse:
     """The company's users and API tokens, with forms to add, remove and issue."""
-    notes = {"added": "u_added", "removed": "u_removed"}
+    notes = {"added": "u_added", "removed": "u_removed", "revoked": "u_revoked"}
     note = _message(request, notes[done]) if done in notes else ""
     return _users_page(request, store, note=note)
 
@@ -299,3 +310,20 @@ def form_issue_token(
         msg = _message(request, exc.key, str(exc.detail))
         return _users_page(request, store, error=msg, status=exc.status_code)
     return _users_page(request, store, new_token=token)
+
+
+@router.post(
+    "/users/tokens/{token_id}/revoke",
+    response_class=HTMLResponse,
+    dependencies=[require("manage_users")],
+)
+def form_revoke_token(
+    request: Request, token_id: str, store: StoreDep, writer: WriterDep
+) -> Response:
+    """Revoke an API token (the checks of ``DELETE /api/tokens/{token_id}``)."""
+    try:
+        revoke_company_token(store, writer, token_id)
+    except Refused as exc:
+        msg = _message(request, exc.key, str(exc.detail))
+        return _users_page(request, store, error=msg, status=exc.status_code)
+    return RedirectResponse("/users?done=revoked", status_code=303)

@@ -162,6 +162,14 @@ def issue_company_token(
     return {"username": username, "name": name, "token": token}
 
 
+def revoke_company_token(store: Store, writer: Store, token_id: str) -> None:
+    """Revoke an API token of a user of the company (``store`` is scoped to it): from then on
+    it signs nothing in. Another company's token is not found."""
+    if not any(t["token_id"] == token_id for t in company_tokens(store)):
+        raise Refused(404, f"no API token {token_id!r} in your company", "u_no_token")
+    auth.revoke_token(writer, token_id)
+
+
 def company_tokens(store: Store) -> list[dict[str, Any]]:
     """API tokens of the company's users (``store`` is scoped to it), never the tokens."""
     names = {u["username"] for u in auth.list_users(store)}
@@ -199,6 +207,13 @@ def api_add_token(
     """Issue an API token for a user of your company (shown once; send it as
     ``Authorization: Bearer <token>``)."""
     return issue_company_token(principal, store, writer, body.name, body.username, body.days)
+
+
+@router.delete("/api/tokens/{token_id}", status_code=204, dependencies=[require("manage_users")])
+def api_revoke_token(token_id: str, store: StoreDep, writer: WriterDep) -> Response:
+    """Revoke an API token of your company's users (its ``token_id`` from ``GET /api/tokens``)."""
+    revoke_company_token(store, writer, token_id)
+    return Response(status_code=204)
 
 
 @router.get("/api/tokens", dependencies=[require("manage_users")])
