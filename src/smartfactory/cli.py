@@ -17,17 +17,13 @@ from rich.table import Table
 from rich.tree import Tree
 
 from . import __version__
-from .cli_common import DB_OPTION, FORMAT_JSON, console, open_store, out, print_json, progress
+from .cli_common import DB_OPTION, FORMAT_JSON, console, open_store, out, print_json, progress_bar
 from .errors import ConfigError, SmartFactoryError
 from .kpi.engine import BUCKETS, RATIOS
 from .model import KINDS
 from .settings import get_settings
 
 logger = logging.getLogger(__name__)
-# the shared pieces, under the names this module has always used for them
-_store = open_store
-_print_json = print_json
-_progress = progress
 
 
 def _parse_time(value: str | None, tz: str) -> datetime | None:
@@ -76,7 +72,7 @@ def import_cmd(files: tuple[Path, ...], kind: str | None, db: Path | None, fmt: 
 
     settings = get_settings(db=db)
     limits = _limits(settings)
-    with _store(db) as store, _progress() as bar:
+    with open_store(db) as store, progress_bar() as bar:
         tasks: dict[str, Any] = {}
 
         def progress(source: str, done: int, total: int) -> None:
@@ -93,7 +89,7 @@ def import_cmd(files: tuple[Path, ...], kind: str | None, db: Path | None, fmt: 
             progress=progress,
         )
     if fmt == "json":
-        _print_json([r.as_dict() for r in reports])
+        print_json([r.as_dict() for r in reports])
     else:
         t = Table("file", "kind", "rows", "accepted", "duplicates", "rejected", "reasons")
         for r in reports:
@@ -184,7 +180,7 @@ def simulate(
 
     from .sim import simulate as run_sim
 
-    with _progress() as bar:
+    with progress_bar() as bar:
         task = bar.add_task("simulating", total=days)
         summary = run_sim(
             out_dir,
@@ -195,7 +191,7 @@ def simulate(
             causes=not no_causes,
             progress=lambda d, t: bar.update(task, completed=d, total=t),
         )
-    _print_json(summary)
+    print_json(summary)
     from .sim import replay
 
     if publish:
@@ -221,10 +217,10 @@ def simulate(
 @FORMAT_JSON
 def status(db: Path | None, fmt: str) -> None:
     """Record counts per kind and dead letters per reason."""
-    with _store(db) as store:
+    with open_store(db) as store:
         st = store.status()
     if fmt == "json":
-        _print_json(st)
+        print_json(st)
         return
     t = Table("kind", "records")
     for k, n in st["records"].items():
@@ -243,14 +239,14 @@ def status(db: Path | None, fmt: str) -> None:
 @FORMAT_JSON
 def dead_letters(db: Path | None, reason: str | None, limit: int, fmt: str) -> None:
     """Show rejected records: where they came from, the line, the reason and the raw input."""
-    with _store(db) as store:
+    with open_store(db) as store:
         rows = store.rows(
             "SELECT id, received_at, source, kind, line, reason, detail, raw FROM dead_letters "
             "WHERE ($reason IS NULL OR reason = $reason) ORDER BY id DESC LIMIT $limit",
             {"reason": reason, "limit": limit},
         )
     if fmt == "json":
-        _print_json(rows)
+        print_json(rows)
         return
     t = Table("source", "line", "reason", "detail")
     for r in rows:
@@ -266,10 +262,10 @@ def trace(lot: str, db: Path | None, fmt: str) -> None:
     """Where LOT came from and where it went, with orders, machines, times and inspections."""
     from .quality.genealogy import trace as run_trace
 
-    with _store(db) as store:
+    with open_store(db) as store:
         tr = run_trace(store, lot)
     if fmt == "json":
-        _print_json(tr.as_dict())
+        print_json(tr.as_dict())
         return
     info = tr.info
     root = Tree(f"[bold]{lot}[/bold] {info.get('product', '')} qty {info.get('quantity', '')}")
@@ -316,9 +312,9 @@ def export(db: Path | None, out_dir: Path, kinds: tuple[str, ...]) -> None:
     """Export the store to Parquet partitioned by enterprise / site / local date."""
     from .store.export import export_parquet
 
-    with _store(db) as store:
+    with open_store(db) as store:
         written = export_parquet(store, out_dir, list(kinds) or None)
-    _print_json(written)
+    print_json(written)
 
 
 @main.command()
@@ -362,7 +358,7 @@ def kpi(
         machines=machines or None,
         minor_stop_s=minor_stop_s,
     )
-    with _store(db, read_only=True) as store:
+    with open_store(db, read_only=True) as store:
         table = compute(store, qy)
     _emit_table(table, fmt)
 
@@ -405,7 +401,7 @@ def losses(
         machines=machines or None,
         minor_stop_s=minor_stop_s,
     )
-    with _store(db, read_only=True) as store:
+    with open_store(db, read_only=True) as store:
         rows = compute(store, qy).to_pylist()
         pareto = downtime_pareto(store, qy, tuple(pareto_states.split(","))).to_pylist()
     if not rows:
@@ -413,7 +409,7 @@ def losses(
         return
     steps, six = waterfall(rows[0]), six_big_losses(rows[0])
     if fmt == "json":
-        _print_json(
+        print_json(
             {
                 "waterfall": [vars(st) for st in steps],
                 "six_big_losses": six,
@@ -467,7 +463,7 @@ def _emit_table(table: pa.Table, fmt: str) -> None:
         pacsv.write_csv(table, buf)
         sys.stdout.write(buf.getvalue().to_pybytes().decode())
     elif fmt == "json":
-        _print_json(table.to_pylist())
+        print_json(table.to_pylist())
     else:
         dims = [c for c in table.column_names if c not in _KPI_COLUMNS]
         show = [*dims, *_TEXT_COLS]
@@ -530,7 +526,7 @@ def ingest_mqtt(
             umh = UmhMapping.from_config(tomllib.loads(umh_map.read_text("utf-8")), str(umh_map))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{umh_map}: not TOML ({exc})") from exc
-    with _store(db) as store:
+    with open_store(db) as store:
         live = live_ingestor(store, settings, "mqtt", umh)
         ing = MqttIngestor(
             live, broker, topics=topics or DEFAULT_TOPICS, client_id=settings.mqtt_client_id
@@ -598,7 +594,7 @@ def ingest_opcua(config_path: Path, db: Path | None) -> None:
 
     settings = get_settings(db=db)
     endpoints = load_config(config_path)
-    with _store(db) as store:
+    with open_store(db) as store:
         ing = OpcUaIngestor(live_ingestor(store, settings, "opcua"), endpoints)
         console.print(f"ingesting {len(endpoints)} OPC UA endpoint(s) into {settings.db}")
         _run_until_interrupted(ing, "opcua")
@@ -619,7 +615,7 @@ def gateway_add(name: str, enterprise: str | None, db: Path | None) -> None:
     """Create (or replace) gateway NAME and print its API token (shown once)."""
     from .web.gateways import add_gateway
 
-    with _store(db) as store:
+    with open_store(db) as store:
         token = add_gateway(store, name, enterprise)
     click.echo(token)
     console.print(
@@ -675,7 +671,7 @@ def user_add(
         password = secrets.token_urlsafe(12)
     elif password is None:
         password = click.prompt("password", hide_input=True, confirmation_prompt=True)
-    with _store(db) as store:
+    with open_store(db) as store:
         u = add_user(store, username, str(password), enterprise=enterprise, role=role)
     of = f" of {u.enterprise}" if u.enterprise else " (programme side, no company)"
     console.print(f"user {u.username!r}: {u.role}{of}")
@@ -689,7 +685,7 @@ def user_list(db: Path | None) -> None:
     """List the users."""
     from .web.auth import list_users
 
-    with _store(db) as store:
+    with open_store(db) as store:
         for u in list_users(store):
             click.echo(f"{u['username']}\t{u['enterprise']}\t{u['role']}")
 
@@ -701,7 +697,7 @@ def user_remove(username: str, db: Path | None) -> None:
     """Remove user USERNAME and their API tokens."""
     from .web.auth import remove_user
 
-    with _store(db) as store:
+    with open_store(db) as store:
         remove_user(store, username)
     console.print(f"removed {username!r}")
 
@@ -715,7 +711,7 @@ def user_token(username: str, name: str, days: int | None, db: Path | None) -> N
     """Issue an API token acting as USERNAME and print it (shown once)."""
     from .web.auth import add_token
 
-    with _store(db) as store:
+    with open_store(db) as store:
         token = add_token(store, username, name, days)
     click.echo(token)
     console.print("send it as 'Authorization: Bearer <token>' (only its hash is stored)")
@@ -856,7 +852,7 @@ def rootcause(
         result = {"source": str(data_file), "target": target, **result}
     else:
         settings = get_settings(db=db)
-        with _store(db, read_only=True) as store:
+        with open_store(db, read_only=True) as store:
             analyzer, _ = analyse_store(
                 store,
                 product=product,
@@ -867,7 +863,7 @@ def rootcause(
             )
         result = {"source": str(settings.db), "target": "scrap per lot", **analyzer.to_dict()}
     if fmt == "json":
-        _print_json(result)
+        print_json(result)
         return
     _print_rootcause(result)
 
@@ -954,11 +950,11 @@ def spc(
         "end": _parse_time(end, settings.timezone),
         "rules": rules,
     }
-    with _store(db, read_only=True) as store:
+    with open_store(db, read_only=True) as store:
         if characteristic is None and chart in ("auto", "xbar-r", "xbar-s", "i-mr"):
             rows = characteristics(store)
             if fmt == "json":
-                _print_json(rows)
+                print_json(rows)
                 return
             t = Table("characteristic", "values", "subgroups", "LSL", "USL", "out of spec")
             for c in rows:
@@ -978,7 +974,7 @@ def spc(
             res = characteristic_chart(store, characteristic, chart=chart, **kw)  # type: ignore[arg-type]
     d = res.as_dict()
     if fmt == "json":
-        _print_json(d)
+        print_json(d)
         return
     main_chart = d["chart"]["main"]
     out.print(

@@ -61,7 +61,7 @@ def open_store(db: Path | None, *, read_only: bool = False) -> Iterator[Store]:
         store.close()
 
 
-def progress(label: str = "{task.description}") -> Progress:
+def progress_bar(label: str = "{task.description}") -> Progress:
     """A transient progress bar on stderr: label, bar, done / total, time left."""
     return Progress(
         TextColumn(label),

@@ -14,10 +14,8 @@ import click
 from rich.progress import Progress
 from rich.table import Table
 
-from .cli_common import DB_OPTION, JOBS_OPTION, console, out, print_json, progress
+from .cli_common import DB_OPTION, JOBS_OPTION, console, out, print_json, progress_bar
 from .errors import ConfigError
-
-_DB, _JOBS = DB_OPTION, JOBS_OPTION
 
 
 class _LevelsGroup(click.Group):
@@ -52,16 +50,13 @@ def _levels(values: tuple[str, ...]) -> tuple[int, ...]:
 
 
 def _bar(label: str) -> tuple[Progress, Any]:
-    bar = progress(label)
+    bar = progress_bar(label)
     task = bar.add_task(label, total=None)
 
     def update(done: int, total: int) -> None:
         bar.update(task, completed=done, total=total)
 
     return bar, update
-
-
-_json = print_json
 
 
 def _report_input(report: dict[str, Any]) -> None:
@@ -107,7 +102,7 @@ def _report_input(report: dict[str, Any]) -> None:
     default="csv",
     show_default=True,
 )
-@_JOBS
+@JOBS_OPTION
 @click.pass_context
 def forecast(
     ctx: click.Context,
@@ -138,7 +133,7 @@ def forecast(
         result = fc.fit(series, progress=update).result_
     _report_input(result.report)
     if fmt == "json":
-        _json(result.as_dict())
+        print_json(result.as_dict())
     elif fmt == "text":
         _print_forecast(result)
     else:
@@ -177,7 +172,7 @@ def _print_forecast(result: Any) -> None:
 @click.option("--freq", help="With --data: D, W, M, Q or Y [default: inferred].")
 @click.option("--limit", type=int, help="Only every k-th series so that about this many remain.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@_JOBS
+@JOBS_OPTION
 def evaluate_cmd(
     m3: Path | None,
     group: str,
@@ -212,7 +207,7 @@ def evaluate_cmd(
                 evaluate_series(series, horizon, limit=limit, n_jobs=jobs, progress=update)
             )
     if fmt == "json":
-        _json([r.as_dict() for r in results])
+        print_json([r.as_dict() for r in results])
         return
     for r in results:
         t = Table(
@@ -227,7 +222,7 @@ def evaluate_cmd(
 
 
 @click.command("plan")
-@_DB
+@DB_OPTION
 @click.option("--weeks", type=int, default=8, show_default=True, help="Weeks to plan.")
 @click.option("--items", type=click.Path(path_type=Path), help="Stock on hand and lot sizes.")
 @click.option("--service-level", type=float, default=0.95, show_default=True)
@@ -240,7 +235,7 @@ def evaluate_cmd(
 )
 @click.option("--out", "out_path", type=click.Path(path_type=Path), help="Write the plan (.xlsx).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@_JOBS
+@JOBS_OPTION
 def plan(
     db: Path | None,
     weeks: int,
@@ -274,7 +269,7 @@ def plan(
         write_excel(p, out_path)
         console.print(f"wrote {out_path}")
     if fmt == "json":
-        _json(p.as_dict())
+        print_json(p.as_dict())
         return
     t = Table("line", "week", "load h", "capacity h", "utilisation", title="Line load")
     for r in p.load.to_dict(orient="records"):

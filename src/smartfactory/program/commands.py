@@ -28,8 +28,6 @@ PROGRAM_DB = click.option(
     default=None,
     help="Programme DuckDB file [env SMARTFACTORY_PROGRAM_DB; default ./program.duckdb].",
 )
-FORMAT = FORMAT_JSON
-_json = print_json
 
 
 @contextmanager
@@ -65,7 +63,7 @@ def program() -> None:
 @click.option("--outcome", required=True, help="Column of the outcome.")
 @click.option("--covariates", default="", help="Comma-separated columns to match on.")
 @click.option("--confidence", default=0.95, show_default=True)
-@FORMAT
+@FORMAT_JSON
 def impact_cmd(
     panel: Path,
     unit: str,
@@ -89,7 +87,7 @@ def impact_cmd(
         confidence=confidence,
     )
     if fmt == "json":
-        _json(r.as_dict())
+        print_json(r.as_dict())
         return
     out.print(
         f"{r.method}: effect on {outcome} {r.effect:+.4g} "
@@ -102,7 +100,7 @@ def impact_cmd(
 @program.command("import-companies")
 @click.argument("file", type=click.Path(exists=True, path_type=Path))
 @PROGRAM_DB
-@FORMAT
+@FORMAT_JSON
 def import_companies_cmd(file: Path, program_db: Path | None, fmt: str) -> None:
     """Register companies from CSV/Excel; bad rows are listed with line and reason."""
     from .registry import import_companies
@@ -110,7 +108,7 @@ def import_companies_cmd(file: Path, program_db: Path | None, fmt: str) -> None:
     with _db(program_db) as db:
         accepted, rejected = import_companies(db, str(file))
     if fmt == "json":
-        _json({"accepted": accepted, "rejected": rejected})
+        print_json({"accepted": accepted, "rejected": rejected})
         return
     out.print(f"{accepted} companies registered, {len(rejected)} rejected")
     _table(rejected, "rejected rows")
@@ -119,14 +117,14 @@ def import_companies_cmd(file: Path, program_db: Path | None, fmt: str) -> None:
 @program.command("companies")
 @PROGRAM_DB
 @click.option("--region", help="Only this region (id such as gyeonggi).")
-@FORMAT
+@FORMAT_JSON
 def companies_cmd(program_db: Path | None, region: str | None, fmt: str) -> None:
     """List registered companies and their number of projects."""
     from .registry import list_companies
 
     with _db(program_db, read_only=True) as db:
         rows = list_companies(db, region)
-    _json(rows) if fmt == "json" else _table(rows, "companies")
+    print_json(rows) if fmt == "json" else _table(rows, "companies")
 
 
 @program.command("assign-officer")
@@ -161,7 +159,7 @@ def assign_officer_cmd(
     show_default=True,
 )
 @click.option("--officer", help="Only what this program officer may see.")
-@FORMAT
+@FORMAT_JSON
 def rollup_cmd(program_db: Path | None, by: str, what: str, officer: str | None, fmt: str) -> None:
     """Roll-ups: funding, results (mean change per indicator), summaries, progress."""
     from . import rollup
@@ -175,7 +173,7 @@ def rollup_cmd(program_db: Path | None, by: str, what: str, officer: str | None,
             rows = rollup.summary_rollup(db, by)
         else:
             rows = rollup.progress(db)
-    _json(rows) if fmt == "json" else _table(rows, f"{what} by {by}")
+    print_json(rows) if fmt == "json" else _table(rows, f"{what} by {by}")
 
 
 @program.command("report")
