@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from smartfactory.settings import Settings
 from smartfactory.web.server import create_app
-from webapp import build, password
+from webapp import build, csrf_of, password
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +32,7 @@ def client(app):
 def sign_in(c: TestClient, role: str, tenant: str) -> str:
     """Sign in through the form; return the session's CSRF token."""
     page = c.get("/login")
-    csrf = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    csrf = csrf_of(page.text)
     r = c.post(
         "/login",
         data={
@@ -44,7 +44,7 @@ def sign_in(c: TestClient, role: str, tenant: str) -> str:
         follow_redirects=False,
     )
     assert r.status_code == 303 and r.headers["location"] == "/orders", r.text
-    return c.get("/import").text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    return csrf_of(c.get("/import").text)
 
 
 def test_pages_need_sign_in(client):
@@ -64,7 +64,7 @@ def test_pages_need_sign_in(client):
 
 def test_sign_in_wrong_password_and_csrf(client):
     page = client.get("/login")
-    csrf = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    csrf = csrf_of(page.text)
     bad = client.post(
         "/login", data={"username": "admin@acme", "password": "nope-nope", "csrf_token": csrf}
     )

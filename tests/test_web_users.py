@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from smartfactory.settings import Settings
 from smartfactory.web.auth import add_user, get_user
 from smartfactory.web.server import create_app
-from webapp import build, password
+from webapp import build, csrf_of, password
 
 
 @pytest.fixture(scope="module")
@@ -26,10 +26,6 @@ def app(plant):
 def client(app):
     with TestClient(app) as c:
         yield c
-
-
-def csrf_of(html: str) -> str:
-    return html.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
 
 
 def login(c: TestClient, username: str, pw: str) -> int:

@@ -70,6 +70,11 @@ class Plant:
         return {"Authorization": f"Bearer {self.tokens[(role, tenant)]}"}
 
 
+def csrf_of(html: str) -> str:
+    """The session's CSRF token from a page's form."""
+    return html.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+
+
 def build(folder: Path) -> Plant:
     """Import the files, add the users, tokens and a gateway per company."""
     folder.mkdir(parents=True, exist_ok=True)

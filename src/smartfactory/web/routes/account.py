@@ -24,6 +24,8 @@ from ..deps import NAV_EXTRA, StoreDep, WriterDep, lang_of, render
 from ..permissions import USER_ROLES, Principal
 from ..security import PrincipalDep, require
 from .auth import (
+    MAX_PASSWORD,
+    MAX_TOKEN_DAYS,
     Refused,
     add_company_user,
     company_tokens,
@@ -122,9 +124,6 @@ _LINK = {"href": "/users", "label": "nav_users", "action": "manage_users"}
 if _LINK not in NAV_EXTRA:
     NAV_EXTRA.append(_LINK)
 
-#: a password longer than this is refused (the API's bound): hashing it would only cost time
-MAX_PASSWORD = 256
-
 
 class PasswordChange(BaseModel):
     current_password: str = Field(min_length=1, max_length=MAX_PASSWORD)
@@ -166,8 +165,8 @@ def _days(days: str | None) -> int | None:
         value = int(days)
     except ValueError:
         value = 0
-    if not 1 <= value <= 3650:
-        raise Refused(422, "days must be a whole number from 1 to 3650", "u_bad_days")
+    if not 1 <= value <= MAX_TOKEN_DAYS:
+        raise Refused(422, f"days must be a whole number from 1 to {MAX_TOKEN_DAYS}", "u_bad_days")
     return value
 
 

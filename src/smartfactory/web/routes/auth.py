@@ -80,9 +80,15 @@ def api_me(principal: PrincipalDep) -> dict[str, Any]:
 # -- users and tokens of one's company -----------------------------------------------------
 
 
+#: a longer password is refused: hashing it would only cost time
+MAX_PASSWORD = 256
+#: an API token expires after at most this many days (or never)
+MAX_TOKEN_DAYS = 3650
+
+
 class NewUser(BaseModel):
     username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=auth.MIN_PASSWORD, max_length=256)
+    password: str = Field(min_length=auth.MIN_PASSWORD, max_length=MAX_PASSWORD)
     role: str = Field(description="admin, manager, operator or viewer")
     display_name: str | None = Field(default=None, max_length=100)
 
@@ -90,7 +96,7 @@ class NewUser(BaseModel):
 class NewToken(BaseModel):
     name: str = Field(min_length=1, max_length=100, description="what the token is for")
     username: str | None = Field(default=None, description="whose token (default: yours)")
-    days: int | None = Field(default=None, ge=1, le=3650, description="expires after")
+    days: int | None = Field(default=None, ge=1, le=MAX_TOKEN_DAYS, description="expires after")
 
 
 class Refused(HTTPException):
