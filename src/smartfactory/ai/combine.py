@@ -37,6 +37,8 @@ MEMBERS = {
     "theta": "DynamicOptimizedTheta",
     "theta_classic": "Theta (the standard theta method of the M3 competition)",
     "arima": "AutoARIMA",
+    "arima_fast": "AutoARIMA with a smaller search (p, q ≤ 2; P, Q ≤ 1; approximated likelihood)",
+    "airline": "ARIMA(0,1,1)(0,1,1), the airline model",
     "mstl": "MSTL (weekly and yearly seasons) with an AutoETS trend",
 }
 
@@ -76,6 +78,10 @@ def _auto(name: str, season: int) -> Any:
         return sm.Theta(season_length=season)
     if name == "arima":
         return sm.AutoARIMA(season_length=s)
+    if name == "arima_fast":
+        return sm.AutoARIMA(season_length=s, max_p=2, max_q=2, max_P=1, max_Q=1, approximation=True)
+    if name == "airline":
+        return sm.ARIMA(order=(0, 1, 1), seasonal_order=(0, 1, 1), season_length=s)
     if name == "mstl":
         return sm.MSTL(season_length=[7, 365] if season == 7 else [season])
     raise ValueError(f"unknown member {name!r}")
@@ -92,6 +98,16 @@ def _fixed(name: str, season: int, fitted: Any) -> Any:
         return sm.AutoETS(season_length=s, model=form, damped="d" in str(model["method"]))
     if name == "ces" and isinstance(model, dict) and model.get("seasontype"):
         return sm.AutoCES(season_length=s, model=str(model["seasontype"]))
+    if name in ("arima", "arima_fast") and isinstance(model, dict) and "arma" in model:
+        p, q, sp, sq, m, d, sd = (int(v) for v in model["arma"][:7])
+        coef = model.get("coef", {})
+        return sm.ARIMA(
+            order=(p, d, q),
+            seasonal_order=(sp, sd, sq),
+            season_length=m,
+            include_mean="intercept" in coef,
+            include_drift="drift" in coef,
+        )
     return _auto(name, season)
 
 
