@@ -149,6 +149,30 @@ def test_the_selection_sweep_combines_exactly_as_the_library_does(monkeypatch):
     assert not np.allclose(a, b)
 
 
+def test_arima_members_are_refitted_in_the_orders_they_chose():
+    # the CV refits of an AutoARIMA member keep the orders of its full-history fit (before, each
+    # CV origin redid the whole search); on the same data the refit forecasts the same
+    from smartfactory.ai.combine import _auto, _fixed
+
+    y = seasonal_months(1, n=72)["y"].to_numpy()
+    for name in ("arima", "arima_fast"):
+        fitted = _auto(name, 12).fit(y)
+        p, q, sp_, sq, m, d, sd = fitted.model_["arma"][:7]
+        refit = _fixed(name, 12, fitted)
+        assert (refit.order, refit.seasonal_order, refit.season_length) == (
+            (p, d, q),
+            (sp_, sd, sq),
+            m,
+        )
+        again = refit.forecast(y=y, h=6)["mean"]
+        assert np.allclose(again, fitted.predict(h=6)["mean"], rtol=1e-6)
+    res = forecast(
+        seasonal_months(2), h=6, freq="M", n_jobs=1, candidates=(*REGULAR, "arima_fast", "airline")
+    )
+    for weights, cv in zip(res.selection["weights"], res.selection["member_cv_mase"], strict=True):
+        assert {"arima_fast", "airline"} <= set(weights) and cv["arima_fast"] > 0
+
+
 def test_intermittent_demand_gets_the_croston_family():
     rng = np.random.default_rng(5)
     n = 120

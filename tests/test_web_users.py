@@ -7,8 +7,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from smartfactory.settings import Settings
-from smartfactory.web.auth import add_user, get_user
+from smartfactory.web.auth import add_user, authenticate, get_user
 from smartfactory.web.server import create_app
+from smartfactory.web.throttle import LOCK_S, MAX_FAILURES, SignInThrottle
 from webapp import build, csrf_of, password
 
 
@@ -278,3 +279,90 @@ def test_users_page_only_for_admins_and_only_their_company(client, plant):
         page = client.get("/users", headers=plant.auth("admin", tenant))
         assert page.status_code == 200 and f"viewer@{tenant}" in page.text
         assert f"@{other}" not in page.text
+
+
+# -- password guessing ---------------------------------------------------------------------
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_throttle_counts_per_name_and_address_and_forgets_old_failures():
+    clock = Clock()
+    t = SignInThrottle(max_failures=3, max_address_failures=5, window_s=60, lock_s=300, clock=clock)
+    assert t.failed("Kim", "10.0.0.1") == 0
+    clock.now += 61  # outside the window: forgotten
+    assert [t.failed("kim ", "10.0.0.1") for _ in range(2)] == [0, 0]
+    assert t.retry_after("KIM", "10.0.0.1") == 0
+    assert t.failed("kim", "10.0.0.1") == 300  # the third within the window locks
+    assert t.retry_after("kim", "10.0.0.1") == 300
+    assert t.retry_after("kim", "10.0.0.2") == 0  # the same person elsewhere is not locked
+    assert t.retry_after("lee", "10.0.0.1") == 0
+    t.succeeded("lee", "10.0.0.1")
+    assert t.failed("lee", "10.0.0.1") == 0
+    assert t.failed("park", "10.0.0.1") == 300  # the address's fifth failure, any names
+    assert t.retry_after("choi", "10.0.0.1") == 300
+    clock.now += 299.5
+    assert t.retry_after("kim", "10.0.0.1") == 1
+    clock.now += 0.5
+    assert t.retry_after("kim", "10.0.0.1") == 0
+    assert t.retry_after("choi", "10.0.0.1") == 0
+
+
+def test_a_right_password_clears_the_count():
+    t = SignInThrottle(max_failures=3, clock=Clock())
+    for _ in range(5):
+        assert t.failed("kim", "a") == 0
+        assert t.failed("kim", "a") == 0
+        t.succeeded("kim", "a")
+
+
+def test_repeated_wrong_passwords_lock_sign_in_for_a_while(plant, tmp_path):
+    clock = Clock()
+    app = create_app(Settings(db=plant.db))
+    with TestClient(app) as c:
+        app.state.throttle = SignInThrottle(clock=clock)
+        name, right = "manager@acme", password("manager", "acme")
+        for _ in range(MAX_FAILURES - 1):
+            assert login(c, name, "guess") == 401
+        csrf = csrf_of(c.get("/login").text)
+        data = {"username": name, "password": "guess", "csrf_token": csrf, "next": "/floor"}
+        r = c.post("/login", data=data, headers={"accept-language": "ko"})
+        assert r.status_code == 429
+        assert int(r.headers["retry-after"]) == LOCK_S
+        assert "15분 뒤에 다시 시도하세요" in r.text
+        # locked: even the right password is not checked, and no session starts
+        assert login(c, name, right) == 429
+        assert c.get("/api/me").status_code == 401
+        assert login(c, "admin@acme", password("admin", "acme")) == 303  # another name is not
+        c.cookies.clear()
+        clock.now += LOCK_S
+        assert login(c, name, right) == 303
+        assert c.get("/api/me").json()["name"] == name
+
+
+def test_guessing_the_current_password_on_the_account_page_locks_too(plant):
+    clock = Clock()
+    app = create_app(Settings(db=plant.db))
+    with TestClient(app) as c:
+        app.state.throttle = SignInThrottle(clock=clock)
+        name, right = "operator@beta", password("operator", "beta")
+        csrf = signed_in(c, name, right)
+        for _ in range(MAX_FAILURES - 1):
+            assert _change(c, csrf, "guess", "new-password-1").status_code == 422
+        r = _change(c, csrf, "guess", "new-password-1")
+        assert r.status_code == 429 and "15분 뒤에 다시 시도하세요" in r.text
+        api = c.post(
+            "/api/account/password",
+            json={"current_password": right, "new_password": "new-password-1"},
+            headers={"x-csrf-token": csrf},
+        )
+        assert api.status_code == 429 and int(api.headers["retry-after"]) > 0
+        assert authenticate(c.app.state.store.cursor(), name, right)  # nothing changed

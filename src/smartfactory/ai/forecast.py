@@ -41,7 +41,7 @@ from .series import FREQS, SEASON, DemandSeries, check_freq, prepare
 logger = logging.getLogger(__name__)
 
 REGULAR = ("ets", "ets_damped", "ces", "theta", "theta_classic")
-OPTIONAL = ("arima", "mstl")
+OPTIONAL = ("arima", "arima_fast", "airline", "mstl")
 INTERMITTENT = ("croston", "sba", "adida", "imapa", "tsb")
 MIN_POINTS = 5
 #: Syntetos–Boylan cut-off on the average demand interval (periods per non-zero period)
@@ -115,9 +115,10 @@ class Forecaster:
 
     ``h`` periods ahead at ``freq`` (D, W, M, Q, Y; inferred from the data when None), with
     prediction intervals at ``levels`` (percent). ``candidates`` are the members of the regular
-    combination (add ``"arima"`` or ``"mstl"``); cross-validation uses ``n_windows`` origins
-    ``step`` periods apart (default h/3). ``weighting`` is ``"inverse"`` (1 / CV MASE, shrunk by
-    ``shrink`` towards equal) or ``"equal"`` (the CV errors are only reported).
+    combination (add ``"arima"``, ``"arima_fast"``, ``"airline"`` or ``"mstl"``);
+    cross-validation uses ``n_windows`` origins ``step`` periods apart (default h/3).
+    ``weighting`` is ``"inverse"`` (1 / CV MASE, shrunk by ``shrink`` towards equal) or
+    ``"equal"`` (the CV errors are only reported).
     ``n_jobs`` processes share the work (default: every core).
     """
 

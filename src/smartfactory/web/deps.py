@@ -56,7 +56,12 @@ def lang_of(request: Request, lang: str | None = None) -> str:
 
 
 def render(
-    request: Request, name: str, ctx: dict[str, Any], *, status_code: int = 200
+    request: Request,
+    name: str,
+    ctx: dict[str, Any],
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> HTMLResponse:
     """A page in the request's language (``?lang=`` switches and is remembered in a cookie)."""
     query_lang = request.query_params.get("lang")
@@ -75,6 +80,7 @@ def render(
             **ctx,
         },
         status_code=status_code,
+        headers=headers,
     )
     if query_lang in i18n.LANGS:
         response.set_cookie(LANG_COOKIE, query_lang, max_age=365 * 86400, samesite="lax")

@@ -52,6 +52,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "Wrong user name or password.",
         "ko": "사용자 이름 또는 비밀번호가 틀렸습니다.",
     },
+    "login_locked": {
+        "en": "Too many wrong passwords. Try again in {n} minutes.",
+        "ko": "비밀번호를 여러 번 틀렸습니다. {n}분 뒤에 다시 시도하세요.",
+    },
     "username": {"en": "User name", "ko": "사용자 이름"},
     "password": {"en": "Password", "ko": "비밀번호"},
     "floor_title": {"en": "Shop floor now", "ko": "현장 실시간 현황"},

@@ -35,6 +35,7 @@ from .routes import quality as quality_routes
 from .routes import records as records_routes
 from .routes import setup as setup_routes
 from .security import SESSION_COOKIE, SignInRequired, public, require, route_action
+from .throttle import SignInThrottle
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ def create_app(settings: Settings) -> FastAPI:
         "cookie) or send `Authorization: Bearer <API token>` (`smartfactory user token`).",
     )
     app.state.settings = settings
+    app.state.throttle = SignInThrottle()
     app.add_middleware(
         SessionMiddleware,
         secret_key=_session_secret(settings),

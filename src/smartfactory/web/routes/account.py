@@ -23,6 +23,7 @@ from .. import auth, i18n
 from ..deps import NAV_EXTRA, StoreDep, WriterDep, lang_of, render
 from ..permissions import USER_ROLES, Principal
 from ..security import PrincipalDep, require
+from ..throttle import SignInThrottle, client_address
 from .auth import (
     MAX_PASSWORD,
     MAX_TOKEN_DAYS,
@@ -130,6 +131,15 @@ class PasswordChange(BaseModel):
     new_password: str = Field(min_length=auth.MIN_PASSWORD, max_length=MAX_PASSWORD)
 
 
+def _locked(wait: int) -> Refused:
+    return Refused(
+        429,
+        f"too many wrong passwords; try again in {wait} s",
+        "login_locked",
+        headers={"Retry-After": str(wait)},
+    )
+
+
 def change_own_password(
     request: Request, principal: Principal, writer: Store, current: str, new: str
 ) -> None:
@@ -138,22 +148,31 @@ def change_own_password(
         raise Refused(
             422, f"the password must have at most {MAX_PASSWORD} characters", "acc_too_long"
         )
+    throttle: SignInThrottle = request.app.state.throttle
+    address = client_address(request)
+    wait = throttle.retry_after(principal.name, address)
+    if wait:
+        raise _locked(wait)
     try:
         user = auth.change_password(writer, principal.name, current, new)
     except ConfigError as exc:
         raise Refused(422, str(exc), "acc_too_short") from exc
     if user is None:
-        logger.info("wrong current password from %r", principal.name)
+        logger.info("wrong current password from %r at %s", principal.name, address)
+        wait = throttle.failed(principal.name, address)
+        if wait:
+            raise _locked(wait)
         raise Refused(422, "the current password is wrong", "acc_wrong_current")
+    throttle.succeeded(principal.name, address)
     if principal.via == "session":
         request.session["epoch"] = user.session_epoch
 
 
-def _message(request: Request, key: str, detail: str = "") -> str:
+def _message(request: Request, key: str, detail: str = "", n: int | None = None) -> str:
     """A refusal's message in the page's language (with the library's detail where the key
     alone does not say what was wrong)."""
     text = i18n.translator(lang_of(request, request.query_params.get("lang")))(key)
-    text = text.replace("{n}", str(auth.MIN_PASSWORD))
+    text = text.replace("{n}", str(auth.MIN_PASSWORD if n is None else n))
     return f"{text} {detail}" if key == "u_invalid" else text
 
 
@@ -201,7 +220,9 @@ def form_password(
     try:
         change_own_password(request, principal, writer, current_password, new_password)
     except Refused as exc:
-        msg = _message(request, exc.key, str(exc.detail))
+        wait = int((exc.headers or {}).get("Retry-After", 0))
+        minutes = -(-wait // 60) if wait else None
+        msg = _message(request, exc.key, str(exc.detail), minutes)
         return _account_page(request, error=msg, status=exc.status_code)
     return _account_page(request, done=True)
 

@@ -16,6 +16,7 @@ from .. import auth
 from ..deps import StoreDep, WriterDep, render
 from ..permissions import ROLES, USER_ROLES, Principal
 from ..security import PrincipalDep, public, require, sign_in
+from ..throttle import SignInThrottle, client_address
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["auth"])
@@ -42,13 +43,22 @@ def login(
     password: Annotated[str, Form()],
     next: Annotated[str | None, Form()] = None,
 ) -> Response:
-    """Check the password; start a session and go on, or show the form again."""
-    user = auth.authenticate(store, username, password)
+    """Check the password; start a session and go on, or show the form again. After
+    repeated wrong passwords the form answers 429 for a while without checking any."""
+    throttle: SignInThrottle = request.app.state.throttle
+    address = client_address(request)
+    wait = throttle.retry_after(username, address)
+    user = None if wait else auth.authenticate(store, username, password)
     if user is None:
-        logger.info("failed sign-in for %r", username)
-        return render(
-            request, "login.html", {"next": _safe_next(next), "error": True}, status_code=401
-        )
+        if not wait:
+            logger.info("failed sign-in for %r from %s", username, address)
+            wait = throttle.failed(username, address)
+        if wait:
+            logger.warning("sign-in for %r from %s locked for %d s", username, address, wait)
+        ctx = {"next": _safe_next(next), "error": True, "wait_minutes": -(-wait // 60)}
+        headers = {"Retry-After": str(wait)} if wait else None
+        return render(request, "login.html", ctx, status_code=429 if wait else 401, headers=headers)
+    throttle.succeeded(username, address)
     sign_in(request, user.username, user.session_epoch)
     target = _safe_next(next)
     if "view" not in ROLES.get(user.role, ()) and not target.startswith("/program"):
@@ -103,8 +113,10 @@ class Refused(HTTPException):
     """An HTTP error that also names the i18n key of its message, so that a page can show it
     in the page's language while the API answers with ``detail``."""
 
-    def __init__(self, status_code: int, detail: str, key: str) -> None:
-        super().__init__(status_code, detail)
+    def __init__(
+        self, status_code: int, detail: str, key: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(status_code, detail, headers)
         self.key = key
 
 
