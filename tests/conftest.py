@@ -57,3 +57,29 @@ def mosquitto(tmp_path: Path) -> Iterator[object]:
     broker = Mosquitto(tmp_path)
     yield broker
     broker.stop()
+
+
+# -- the web app on the two-company plant of tests/webapp.py (one per test module) -----------
+
+
+@pytest.fixture(scope="module")
+def plant(tmp_path_factory: pytest.TempPathFactory):
+    from webapp import build
+
+    return build(tmp_path_factory.mktemp("plant"))
+
+
+@pytest.fixture(scope="module")
+def app(plant):
+    from smartfactory.settings import Settings
+    from smartfactory.web.server import create_app
+
+    return create_app(Settings(db=plant.db))
+
+
+@pytest.fixture
+def client(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as c:
+        yield c

@@ -15,8 +15,8 @@ from smartfactory.settings import Settings
 from smartfactory.sim import simulate
 from smartfactory.store.db import Store
 from smartfactory.web.auth import add_token, add_user
-from smartfactory.web.routes.forecast import STRINGS
 from smartfactory.web.server import create_app
+from smartfactory.web.strings.forecast import STRINGS
 
 
 @pytest.fixture(scope="module")

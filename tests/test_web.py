@@ -10,23 +10,7 @@ from fastapi.testclient import TestClient
 
 from smartfactory.settings import Settings
 from smartfactory.web.server import create_app
-from webapp import build, csrf_of, password
-
-
-@pytest.fixture(scope="module")
-def plant(tmp_path_factory: pytest.TempPathFactory):
-    return build(tmp_path_factory.mktemp("web"))
-
-
-@pytest.fixture(scope="module")
-def app(plant):
-    return create_app(Settings(db=plant.db))
-
-
-@pytest.fixture
-def client(app):
-    with TestClient(app) as c:
-        yield c
+from webapp import csrf_of, password
 
 
 def sign_in(c: TestClient, role: str, tenant: str) -> str:
@@ -244,17 +228,12 @@ def test_page_formats(tmp_path: Path):
 
 
 def test_every_string_on_the_pages_exists_in_both_languages():
-    import importlib
-    import pkgutil
     import re
     from importlib.resources import files
 
-    import smartfactory.web
     from smartfactory.web.i18n import STRINGS
 
-    # pages added by other features merge their strings when their modules are imported
-    for m in pkgutil.walk_packages(smartfactory.web.__path__, "smartfactory.web."):
-        importlib.import_module(m.name)
+    assert all(set(v) == {"ko", "en"} and all(v.values()) for v in STRINGS.values())
     folder = files("smartfactory.web") / "templates"
     keys: set[str] = set()
     for t in folder.iterdir():
@@ -268,3 +247,13 @@ def test_every_string_on_the_pages_exists_in_both_languages():
     ):
         for v in values:
             assert prefix + v in STRINGS
+
+
+def test_a_string_defined_in_two_tables_is_refused(monkeypatch):
+    from smartfactory.web import strings
+
+    assert len(strings.catalogue()) == sum(len(t) for t in strings.TABLES.values())
+    twice = {"sign_in": {"en": "Log in", "ko": "접속"}}
+    monkeypatch.setitem(strings.TABLES, "extra", twice)
+    with pytest.raises(ValueError, match="'sign_in' is defined in both 'core' and 'extra'"):
+        strings.catalogue()

@@ -3,30 +3,13 @@ the company's users and API tokens), through real sessions with CSRF on a real D
 
 from __future__ import annotations
 
-import pytest
 from fastapi.testclient import TestClient
 
 from smartfactory.settings import Settings
 from smartfactory.web.auth import add_user, authenticate, get_user
 from smartfactory.web.server import create_app
 from smartfactory.web.throttle import LOCK_S, MAX_FAILURES, SignInThrottle
-from webapp import build, csrf_of, password
-
-
-@pytest.fixture(scope="module")
-def plant(tmp_path_factory: pytest.TempPathFactory):
-    return build(tmp_path_factory.mktemp("users"))
-
-
-@pytest.fixture(scope="module")
-def app(plant):
-    return create_app(Settings(db=plant.db))
-
-
-@pytest.fixture
-def client(app):
-    with TestClient(app) as c:
-        yield c
+from webapp import csrf_of, password
 
 
 def login(c: TestClient, username: str, pw: str) -> int:
