@@ -175,13 +175,6 @@ ROUTES: dict[tuple[str, str], tuple[Req, int, bool]] = {
         303,
         True,
     ),
-    ("POST", "/settings/users"): (
-        lambda t: {
-            "data": {"username": f"f{next(_n)}.{t}", "password": "12345678", "role": "viewer"}
-        },
-        303,
-        False,
-    ),
     ("POST", "/api/ingest"): (_msg, 200, False),
     ("GET", "/api/quality/pareto"): (lambda t: {}, 200, False),
     ("GET", "/api/quality/characteristics"): (lambda t: {}, 200, False),

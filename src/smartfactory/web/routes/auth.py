@@ -121,7 +121,7 @@ class Refused(HTTPException):
 
 
 # The checks below are the one copy of the rules on a company's users and tokens: the JSON API
-# here and the pages (routes/account.py, the settings form) call them.
+# here and the pages of routes/account.py call them.
 
 
 def add_company_user(

@@ -1,5 +1,6 @@
 """Settings: the equipment tree, products and ideal cycle times, shift calendars, connectors,
-and (admins) the company's users. Changes are checked against the caller's company first."""
+and (admins) how many users the company has, with a link to the users page. Changes are
+checked against the caller's company first."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from ...kpi.engine import set_shift_calendar
 from .. import auth, queries
 from ..deps import StoreDep, WriterDep, render
 from ..security import PrincipalDep, require
-from .auth import add_company_user
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["settings"])
@@ -167,17 +167,4 @@ def form_product(
     """The settings page's product form."""
     body = ProductTime(product=product, ideal_cycle_s=ideal_cycle_s, machine=machine or None)
     api_set_product(request, body, store, writer)
-    return RedirectResponse("/settings", status_code=303)
-
-
-@router.post("/settings/users", dependencies=[require("manage_users")])
-def form_user(
-    principal: PrincipalDep,
-    writer: WriterDep,
-    username: Annotated[str, Form()],
-    password: Annotated[str, Form()],
-    role: Annotated[str, Form()],
-) -> Response:
-    """The settings page's user form (admins; the same checks as ``POST /api/users``)."""
-    add_company_user(principal, writer, username, password, role)
     return RedirectResponse("/settings", status_code=303)

@@ -186,6 +186,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "role": {"en": "Role", "ko": "역할"},
     "created": {"en": "Created", "ko": "생성일"},
     "add_user": {"en": "Add user", "ko": "사용자 추가"},
+    "settings_users": {
+        "en": "Your company has {n} users. Users and API tokens are managed on the users page.",
+        "ko": "회사 사용자는 {n}명입니다. 사용자와 API 토큰은 사용자 관리 화면에서 관리합니다.",
+    },
     # quality pages (web/routes/quality.py)
     "q_quality": {"en": "Quality", "ko": "품질"},
     "q_rootcause": {"en": "Root cause of scrap", "ko": "불량 원인 분석"},
