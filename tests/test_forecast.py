@@ -6,8 +6,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,8 @@ from smartfactory.cli import main
 from smartfactory.errors import ConfigError, InputError
 from smartfactory.sim.calendar import Calendar
 from smartfactory.sim.demand import ProductDemand
+
+SEOUL = ZoneInfo("Asia/Seoul")
 
 M3 = Path(__file__).resolve().parents[2] / "shared" / "data" / "m3" / "M3C.xls"
 
@@ -171,6 +174,57 @@ def test_arima_members_are_refitted_in_the_orders_they_chose():
     )
     for weights, cv in zip(res.selection["weights"], res.selection["member_cv_mase"], strict=True):
         assert {"arima_fast", "airline"} <= set(weights) and cv["arima_fast"] > 0
+
+
+def _orders_csv(rows: list[tuple[str, str, int]]) -> str:
+    lines = ["order,product,quantity,due,received"]
+    for i, (product, received, qty) in enumerate(rows):
+        lines.append(f"O{i},{product},{qty},{received},{received}")
+    return "\n".join(lines) + "\n"
+
+
+def test_demand_from_the_store_uses_complete_periods_only(store, write, load):
+    from smartfactory.ai.series import demand_from_store
+
+    # orders every day from Wednesday 8 January to Saturday 15 March 2025 (Seoul): the first
+    # and the last week are only partly covered; B is no longer ordered after 9 February
+    days = pd.date_range("2025-01-08", "2025-03-15", freq="D")
+    rows = [("A", f"{d:%Y-%m-%d}T10:00:00+09:00", 100) for d in days]
+    rows += [
+        ("B", f"{d:%Y-%m-%d}T11:00:00+09:00", 20) for d in days if d < pd.Timestamp("2025-02-10")
+    ]
+    assert load(write("orders.csv", _orders_csv(rows))).result.accepted == len(rows)
+
+    weekly = demand_from_store(store, freq="W")
+    a = weekly.df[weekly.df["unique_id"] == "A"]
+    b = weekly.df[weekly.df["unique_id"] == "B"]
+    # Monday 13 January … Monday 3 March: every week whole, 7 × 100 (no drop at either end)
+    assert a["ds"].min() == pd.Timestamp("2025-01-13") and a["ds"].max() == pd.Timestamp(
+        "2025-03-03"
+    )
+    assert (a["y"] == 700).all() and len(a) == 8
+    # B runs to the same last week, with zero demand once nobody orders it
+    assert b["ds"].max() == pd.Timestamp("2025-03-03")
+    assert b.set_index("ds")["y"].loc["2025-02-10":].eq(0).all()
+    assert weekly.report.window == ("2025-01-13", "2025-03-03")
+    assert weekly.report.partial_periods == ["2025-01-06", "2025-03-10"]
+    assert weekly.report.as_dict()["partial_periods_left_out"] == ["2025-01-06", "2025-03-10"]
+
+    # the forecast of A is its weekly level, not pulled down by a part-week
+    res = forecast(weekly.df[weekly.df["unique_id"] == "A"], h=4, freq="W", n_jobs=1)
+    assert np.allclose(res.forecast["yhat"], 700, rtol=0.02)
+
+    # an explicit end on a Monday closes the week before it; months: January starts on the 8th
+    closed = demand_from_store(store, freq="W", end=datetime(2025, 3, 10, tzinfo=SEOUL))
+    assert closed.df["ds"].max() == pd.Timestamp("2025-03-03")
+    assert closed.report.partial_periods == ["2025-01-06"]
+    monthly = demand_from_store(store, freq="M")
+    assert monthly.report.window == ("2025-02-01", "2025-02-01")
+    assert monthly.df.set_index(["unique_id", "ds"])["y"].loc[("A", "2025-02-01")] == 2800
+
+    # not one complete period (a day of orders, weekly): what there is, rather than nothing
+    one = demand_from_store(store, freq="W", end=datetime(2025, 1, 9, tzinfo=SEOUL))
+    assert one.report.window is None and len(one.df) == 2
 
 
 def test_intermittent_demand_gets_the_croston_family():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from io import BytesIO
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
@@ -52,6 +53,12 @@ def test_forecast_json(client):
     row = d["forecast"][0]
     assert row["yhat_lo_95"] <= row["yhat_lo_80"] <= row["yhat"] <= row["yhat_hi_80"]
     assert d["history"] and d["input"]["rejected"] == 0
+    # only complete weeks: the history ends at the window's last week, every product alike
+    first, last = d["input"]["window"]
+    assert {h["ds"] for h in d["history"]} <= {
+        f"{t:%Y-%m-%d}" for t in pd.date_range(first, last, freq="W-MON")
+    }
+    assert max(h["ds"] for h in d["history"]) == last
     assert client.get("/api/forecast", params={"freq": "Q"}).status_code == 422
 
 
@@ -61,6 +68,7 @@ def test_forecast_page_in_both_languages(client):
     assert all(p in ko.text for p in client.products)
     en = client.get("/forecast", params={"lang": "en", "horizon": 4})
     assert "Demand forecast" in en.text and "/forecast" in en.text
+    assert "Complete periods used:" in en.text and "사용한 완결 기간" in ko.text
 
 
 def test_plan_json_page_and_excel(client):

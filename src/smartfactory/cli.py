@@ -755,7 +755,12 @@ def serve(db: Path | None, host: str | None, port: int | None, connectors: Path 
     help="Where the simulated files go.",
 )
 @click.option("--machines", default=12, show_default=True)
-@click.option("--days", default=28, show_default=True)
+@click.option(
+    "--days",
+    default=91,
+    show_default=True,
+    help="Days to simulate (a quarter: enough complete weeks for the forecast and the plan).",
+)
 @click.option("--seed", default=7, show_default=True)
 @click.option("--no-serve", is_flag=True, help="Stop after the summary (for scripts).")
 @click.option("--port", default=None, type=int, help="Port of the web app [default 8000].")

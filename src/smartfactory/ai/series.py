@@ -96,6 +96,10 @@ class SeriesReport:
     #: (series, date) of rejected rows (used while filling)
     unknown: list[tuple[str, Any]] = field(default_factory=list, repr=False)
     gap_fill: str = "zero"
+    #: the complete periods used (first, last period start) when the input's time window is
+    #: known (the store), and the incomplete periods at its edges that were left out
+    window: tuple[str, str] | None = None
+    partial_periods: list[str] = field(default_factory=list)
 
     @property
     def by_reason(self) -> dict[str, int]:
@@ -114,6 +118,8 @@ class SeriesReport:
             "gaps_filled": dict(self.gaps),
             "gap_fill": self.gap_fill,
             "interpolated": dict(self.interpolated),
+            "window": list(self.window) if self.window else None,
+            "partial_periods_left_out": list(self.partial_periods),
             "rejected_rows": [r.__dict__ for r in self.rejected],
         }
 
@@ -198,11 +204,14 @@ def prepare(
     gap_fill: GapFill = "zero",
     source: str = "data",
     lines: Sequence[int] | None = None,
+    until: pd.Timestamp | None = None,
 ) -> DemandSeries:
     """Validate raw rows (any dtype, text included) into clean regular series.
 
     ``frame`` needs ``unique_id``, ``ds`` and ``y`` columns (or their aliases). ``lines`` are the
-    rows' line numbers in the file, for the report. Raises :class:`InputError` only when no row
+    rows' line numbers in the file, for the report. With ``until`` (a period start), every
+    series runs to that period: the periods after a series' last row are gaps like any other
+    (zero demand: a product nobody ordered lately). Raises :class:`InputError` only when no row
     at all can be used.
     """
     cols = find_columns([str(c) for c in frame.columns])
@@ -225,7 +234,7 @@ def prepare(
     good["ds"] = period_start(good["ds"], code)
     summed = good.groupby(["unique_id", "ds"], sort=True, observed=True)["y"].sum().reset_index()
     report.accepted = len(good)
-    df = _fill_gaps(summed, code, gap_fill, report)
+    df = _fill_gaps(summed, code, gap_fill, report, until)
     logger.info(
         "%s: %d series, %d rows used, %d rejected, %d gaps filled",
         source,
@@ -304,9 +313,14 @@ def _to_datetime(s: pd.Series) -> pd.Series:
 
 
 def _fill_gaps(
-    summed: pd.DataFrame, freq: str, gap_fill: GapFill, report: SeriesReport
+    summed: pd.DataFrame,
+    freq: str,
+    gap_fill: GapFill,
+    report: SeriesReport,
+    until: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
-    """Every period from a series' first to its last; missing ones filled and counted."""
+    """Every period from a series' first to its last (or ``until``); missing ones filled and
+    counted."""
     parts = []
     offset = FREQS[freq]
     unknown: dict[str, set[pd.Timestamp]] = {}
@@ -316,7 +330,10 @@ def _fill_gaps(
         for uid, g in u.groupby("unique_id"):
             unknown[str(uid)] = set(g["ds"])
     for uid, g in summed.groupby("unique_id", sort=True, observed=True):
-        full = pd.date_range(pd.Timestamp(g["ds"].min()), pd.Timestamp(g["ds"].max()), freq=offset)
+        last = pd.Timestamp(g["ds"].max())
+        if until is not None and until > last:
+            last = until
+        full = pd.date_range(pd.Timestamp(g["ds"].min()), last, freq=offset)
         s = g.set_index("ds")["y"].reindex(full)
         missing = s.isna()
         unsure = missing & s.index.isin(list(unknown.get(str(uid), ())))
@@ -360,8 +377,16 @@ def demand_from_store(
     """Demand per product from the store's orders: quantity by the local date received.
 
     Orders without a receipt date count on their due date (then their planned start). Dates
-    are local to ``timezone`` (default: the store's). Periods with no order are zero demand.
+    are local to ``timezone`` (default: the store's). Periods with no order are zero demand,
+    up to the last complete period for every product.
+
+    Only **complete** periods are used. The time window is ``start`` … ``end`` (default: the
+    first and the last order's time); a period that the window covers only in part (the week
+    the records begin in, the week still under way) would read as a drop in demand, so it is
+    left out and named in the report. Where the window holds no complete period, everything
+    is kept.
     """
+    code = check_freq(freq)
     tz = timezone or store.default_timezone
     where = ["quantity IS NOT NULL"]
     params: list[Any] = []
@@ -374,7 +399,8 @@ def demand_from_store(
         params.append(end)
     table = store.sql(
         f"""SELECT product AS unique_id, timezone('{tz}', {when})::DATE AS ds,
-                   sum(quantity) AS y
+                   sum(quantity) AS y, min(timezone('{tz}', {when})) AS first_at,
+                   max(timezone('{tz}', {when})) AS last_at
             FROM orders WHERE {" AND ".join(where)} AND {when} IS NOT NULL
             GROUP BY ALL ORDER BY 1, 2""",
         params,
@@ -386,4 +412,41 @@ def demand_from_store(
         )
     frame = table.to_pandas()
     frame["ds"] = pd.to_datetime(frame["ds"])
-    return prepare(frame, freq=freq, source=f"{store.path}: orders")
+    begins = _local(start, tz) if start is not None else pd.Timestamp(frame["first_at"].min())
+    ends = _local(end, tz) if end is not None else pd.Timestamp(frame["last_at"].max())
+    frame = frame.drop(columns=["first_at", "last_at"])
+    first, stop = _complete_periods(begins, ends, code)
+    source = f"{store.path}: orders"
+    if first >= stop:  # not one complete period: keep what there is
+        return prepare(frame, freq=code, source=source)
+    starts = period_start(frame["ds"], code)
+    partial = sorted({t.date().isoformat() for t in starts[(starts < first) | (starts >= stop)]})
+    frame = frame[(starts >= first) & (starts < stop)]
+    last = stop - pd.tseries.frequencies.to_offset(FREQS[code])
+    series = prepare(frame, freq=code, source=source, until=last)
+    series.report.window = (first.date().isoformat(), last.date().isoformat())
+    series.report.partial_periods = partial
+    if partial:
+        logger.info("%s: incomplete periods left out: %s", source, ", ".join(partial))
+    return series
+
+
+def _local(t: datetime, tz: str) -> pd.Timestamp:
+    """A time as the naive local time of ``tz`` (naive times are taken as already local)."""
+    ts = pd.Timestamp(t)
+    return ts.tz_convert(tz).tz_localize(None) if ts.tzinfo is not None else ts
+
+
+def _complete_periods(
+    begins: pd.Timestamp, ends: pd.Timestamp, freq: str
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first complete period's start and the start of the first period not complete by
+    ``ends``, for a window of records from ``begins`` to ``ends`` (local times). Records that
+    begin on a period's first day cover it; the day of the last record may still be under way."""
+    offset = pd.tseries.frequencies.to_offset(FREQS[freq])
+    day = begins.normalize()
+    first = pd.Timestamp(period_start(pd.Series([day]), freq).iloc[0])
+    if first < day:
+        first = first + offset
+    stop = pd.Timestamp(period_start(pd.Series([ends]), freq).iloc[0])
+    return first, stop

@@ -25,6 +25,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "f_history": {"en": "History", "ko": "실적"},
     "f_forecast": {"en": "Forecast", "ko": "예측"},
     "f_note": {"en": "Note", "ko": "참고"},
+    "f_window": {
+        "en": "Complete periods used: {a} to {b} (period starts).",
+        "ko": "사용한 완결 기간: {a} ~ {b} (기간 시작일 기준).",
+    },
+    "f_partial": {
+        "en": "Left out because the records cover them only in part: {list}.",
+        "ko": "기록이 일부만 있는 기간은 제외했습니다: {list}.",
+    },
     "p_title": {"en": "Production plan", "ko": "생산 계획"},
     "p_help": {
         "en": "Weekly plan from the forecast, open orders and safety stock. Capacity is each "
