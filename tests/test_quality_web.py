@@ -81,6 +81,9 @@ def test_rootcause_page_and_json(client):
     page = client.get("/quality/rootcause?lang=en")
     assert page.status_code == 200 and "Root cause of scrap" in page.text
     assert "model score" in page.text
+    # the product is chosen from the company's products, not typed
+    options = page.text.split('<select name="product"', 1)[1].split("</select>", 1)[0]
+    assert options.count("<option") >= 3 and "all products" in options
     ko = client.get("/quality/rootcause?lang=ko")
     assert "불량 원인 분석" in ko.text
     none = client.get("/quality/rootcause?lang=en&product=P-999")

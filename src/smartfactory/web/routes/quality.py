@@ -203,6 +203,13 @@ def page_rootcause(
         error = None
     except (InputError, NotFoundError) as exc:
         result, error = None, str(exc)
+    products = [r["product"] for r in store.rows("SELECT DISTINCT product FROM counts ORDER BY 1")]
     return _page(
-        request, "quality_rootcause.html", lang, r=result, error=error, product=product or ""
+        request,
+        "quality_rootcause.html",
+        lang,
+        r=result,
+        error=error,
+        product=product or "",
+        products=products,
     )

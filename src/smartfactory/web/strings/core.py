@@ -263,6 +263,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "eight points in a row on one side of the centre line",
         "ko": "중심선 한쪽에 연속 8점",
     },
+    "q_all_products": {"en": "all products", "ko": "전체 제품"},
     "q_product": {"en": "Product", "ko": "제품"},
     "q_lots": {"en": "Lots", "ko": "로트"},
     "q_units": {"en": "units", "ko": "생산수량"},
