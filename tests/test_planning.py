@@ -4,6 +4,7 @@ KPI engine on a simulated plant, overload flags and the Excel export."""
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from statistics import NormalDist
 
@@ -62,6 +63,26 @@ def test_stock_balance_lots_and_safety_stock():
     short = rows["stock_out"] - 50
     assert ((short < ss) | (rows["production"] == 0)).all()
     assert rows["load_h"].iloc[0] == pytest.approx(50 * 36 / 3600)
+
+
+def test_unknown_stock_starts_in_steady_state_and_says_so():
+    # with no stock on hand given, the plan takes the safety stock as there: week 1 makes its
+    # demand, not demand + a whole safety stock (which read as an overloaded first week)
+    fc = pd.concat(
+        [weekly_forecast("A", [80, 80, 80, 80], 39.2), weekly_forecast("B", [10] * 4, 5.0)]
+    )
+    items = items_frame(pd.DataFrame({"product": ["B"], "stock": [0]}))
+    plan = plan_production(
+        fc, items=items, cycle_s={"A": 36.0, "B": 36.0}, lines={"A": "L1", "B": "L1"}
+    )
+    a = plan.rows[plan.rows["product"] == "A"]
+    assert a["stock_in"].iloc[0] == pytest.approx(a["safety_stock"].iloc[0])
+    assert (a["production"] == 80).all()
+    # B's stock was given as 0: its first week builds the safety stock
+    b = plan.rows[plan.rows["product"] == "B"]
+    assert b["stock_in"].iloc[0] == 0
+    assert b["production"].iloc[0] == math.ceil(10 + b["safety_stock"].iloc[0])
+    assert any("stock on hand not given for 1 product(s) (A)" in n for n in plan.notes)
 
 
 def test_open_orders_consume_the_forecast_and_late_ones_come_first():

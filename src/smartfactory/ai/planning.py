@@ -11,7 +11,9 @@ Per product and week ``w``:
 * safety stock = z(service level) · σ · √(lead time in weeks), σ the weekly forecast error
   read from the forecast's interval (half-width ÷ its z), else the demand's weekly std;
 * production = the net requirement (gross + safety stock − stock carried in) rounded up to whole
-  lots; stock carried out = stock in + production − gross.
+  lots; stock carried out = stock in + production − gross. The first week's stock in is the
+  items table's stock on hand; where none is given, the safety stock (a steady state, said in
+  the notes), so that an unknown stock does not read as a week of catching up.
 
 Per line and week: capacity hours = planned busy hours × availability × effectiveness (the line's
 ISO 22400 buckets summed over the last ``history_weeks`` full weeks, ratios taken last), and load
@@ -49,7 +51,7 @@ ITEM_COLUMNS: dict[str, tuple[str, ...]] = {
     "line": ("line", "라인"),
     "service_level": ("service_level", "서비스수준"),
 }
-ITEM_DEFAULTS = {"stock": 0.0, "lot_size": 1.0, "lead_time_weeks": 1.0}
+ITEM_DEFAULTS = {"lot_size": 1.0, "lead_time_weeks": 1.0}
 
 
 @dataclass
@@ -250,6 +252,7 @@ def plan_production(
     lines = dict(lines or {})
     cycle_s = cycle_s or {}
     notes: list[str] = []
+    unknown_stock: list[str] = []
     sigma = weekly_sigma(fc, history)
     weeks = sorted(fc["ds"].unique())
     z = NormalDist().inv_cdf(service_level)
@@ -267,7 +270,10 @@ def plan_production(
         level = float(item.get("service_level", service_level) or service_level)
         z_p = NormalDist().inv_cdf(level) if 0.5 <= level < 1 else z
         ss = z_p * sigma.get(p, 0.0) * math.sqrt(max(lead, 0.0))
-        stock = float(item.get("stock", 0.0))
+        stock = float(item.get("stock", np.nan))
+        if not np.isfinite(stock):  # not given: the plan starts in steady state
+            stock = ss
+            unknown_stock.append(p)
         lot = float(item.get("lot_size", 1.0)) or 1.0
         demand = g.set_index("ds")["yhat"].reindex(weeks).fillna(0.0)
         for w in weeks:
@@ -293,6 +299,13 @@ def plan_production(
             stock = end
         if p not in cycle_s:
             notes.append(f"{p}: no ideal cycle time in the store's products; load not counted")
+    if unknown_stock:
+        notes.append(
+            f"stock on hand not given for {len(unknown_stock)} product(s) "
+            f"({', '.join(unknown_stock[:10])}{' …' if len(unknown_stock) > 10 else ''}): "
+            "taken as their safety stock, so the plan starts in steady state; give the stock "
+            "(재고) in the items table for a real starting point"
+        )
     plan = pd.DataFrame(rows)
     return Plan(
         rows=plan,
