@@ -189,6 +189,45 @@ def test_plan_from_a_simulated_store_and_excel(plant, tmp_path):
         assert red == bool(row[5].value)
 
 
+def test_stock_counts_in_the_store_start_the_plan(plant, tmp_path):
+    from smartfactory.ingest.importer import import_files
+    from smartfactory.store.tenant import scoped
+
+    db = tmp_path / "stock.duckdb"
+    db.write_bytes(plant.read_bytes())
+    with Store(db) as s:
+        assert s.scalar("SELECT count(*) FROM stock") > 0  # the simulator counts every Monday
+        s.con.execute("DELETE FROM stock")
+        company = s.scalar("SELECT min(enterprise) FROM equipment")
+        products = sorted(r["product"] for r in s.rows("SELECT DISTINCT product FROM orders"))
+        p, q = products[0], products[1]
+        f = tmp_path / "재고.csv"
+        f.write_text(
+            "기업,제품,기준시각,현재고\n"
+            f"{company},{p},2025-03-01T08:00,500\n"
+            f"{company},{p},2025-03-08T08:00,1234\n"  # the latest count wins
+            f"{company},{q},2025-03-08T08:00,-5\n"  # refused: negative
+            f"other-co,{q},2025-03-08T08:00,999\n",  # another company's count
+            encoding="utf-8",
+        )
+        (report,) = import_files(s, [f])
+        assert report.kind == "stock" and report.result.accepted == 3
+        assert report.result.by_reason == {"negative_count": 1}
+        # only the company's own counts are seen through its scope
+        mine = scoped(s, company)
+        assert mine.scalar("SELECT count(*) FROM stock") == 2
+        plan = plan_from_store(mine, weeks=3, n_jobs=1)
+        first = plan.rows.groupby("product").first()
+        assert first.loc[p, "stock_in"] == 1234
+        assert first.loc[q, "stock_in"] == pytest.approx(first.loc[q, "safety_stock"])
+        assert any("stock counts for 1 product(s)" in n for n in plan.notes)
+        # an items table's stock wins over the store's count
+        items = items_frame(pd.DataFrame({"product": [p], "stock": [7], "lot_size": [10]}))
+        with_items = plan_from_store(mine, weeks=3, items=items, n_jobs=1)
+        assert with_items.rows.groupby("product").first().loc[p, "stock_in"] == 7
+        mine.close()
+
+
 def test_plan_command(plant, tmp_path):
     out = tmp_path / "p.xlsx"
     r = CliRunner().invoke(

@@ -144,6 +144,22 @@ def test_upload_with_a_bad_row_and_another_company(client, plant):
     assert not_csv.status_code == 422
 
 
+def test_stock_counts_upload_only_for_ones_own_company(client, plant):
+    h = plant.auth("manager", "acme")
+    csv = (
+        "enterprise,product,ts,on_hand\nacme,PA,2025-03-04T08:00,120\nbeta,PB,2025-03-04T08:00,9\n"
+    )
+    r = client.post("/api/import", headers=h, files={"files": ("stock.csv", csv)})
+    assert r.status_code == 200, r.text
+    (f,) = r.json()["files"]
+    assert (f["kind"], f["accepted"], f["rejected"]) == ("stock", 1, 1)
+    assert [x["reason"] for x in r.json()["rejected_rows"]] == ["other_company"]
+    with client.app.state.scopes.cursor("beta") as beta:
+        assert beta.scalar("SELECT count(*) FROM stock") == 0
+    with client.app.state.scopes.cursor("acme") as acme:
+        assert acme.scalar("SELECT sum(on_hand) FROM stock") == 120
+
+
 def test_ingest_respects_the_company(client, plant):
     t0 = 1_741_000_000_000
     body = [

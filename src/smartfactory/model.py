@@ -449,6 +449,29 @@ KINDS: dict[str, Kind] = {
             help="Lot genealogy: which lots were consumed to make which.",
             detect=frozenset({"parent_lot", "child_lot"}),
         ),
+        Kind(
+            "stock",
+            "재고",
+            (
+                _f("enterprise", "text", True, "기업", "Company (the tenant)", "회사"),
+                _f("product", "text", True, "제품", "Product code", "품번", "제품코드"),
+                _f("ts", "timestamp", True, "기준시각", "When it was counted", "as_of", "기준일"),
+                _f(
+                    "on_hand",
+                    "float",
+                    True,
+                    "현재고",
+                    "Finished goods on hand (units)",
+                    "stock",
+                    "재고수량",
+                ),
+            ),
+            key=("enterprise", "product", "ts"),
+            mode="reference",
+            help="Finished-goods stock on hand per product, as counted at a time (the plan starts "
+            "from the latest count).",
+            detect=frozenset({"enterprise", "product", "on_hand"}),
+        ),
     )
 }
 
@@ -464,6 +487,7 @@ LOAD_ORDER = (
     "counts",
     "measurements",
     "inspections",
+    "stock",
 )
 
 

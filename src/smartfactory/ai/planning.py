@@ -183,6 +183,21 @@ def open_orders(store: Store, timezone: str | None = None) -> pd.DataFrame:
     return t
 
 
+def stock_on_hand(store: Store, at: datetime | None = None) -> pd.DataFrame:
+    """Each product's finished goods on hand from the store's stock counts: per company the
+    latest count (at or before ``at``), summed over the companies the store shows
+    (``product, stock, counted``; ``counted`` is the latest count's time)."""
+    where, params = ("WHERE ts <= ?", [at]) if at is not None else ("", [])
+    return store.sql(
+        f"""WITH last AS (
+              SELECT enterprise, product, arg_max(on_hand, ts) AS on_hand, max(ts) AS ts
+              FROM stock {where} GROUP BY ALL)
+            SELECT product, sum(on_hand) AS stock, max(ts) AS counted
+            FROM last GROUP BY product ORDER BY product""",
+        params,
+    ).to_pandas()
+
+
 def product_lines(store: Store) -> dict[str, str]:
     """The line each product is mostly made on: from its orders, else from its counts."""
     rows = store.rows(
@@ -366,7 +381,11 @@ def plan_from_store(
     start: datetime | None = None,
     n_jobs: int | None = None,
 ) -> Plan:
-    """Forecast weekly demand from the store's orders and plan the next ``weeks`` weeks."""
+    """Forecast weekly demand from the store's orders and plan the next ``weeks`` weeks.
+
+    Stock on hand comes from ``items`` where it gives one, else from the store's latest stock
+    count of the product (at or before ``start``), else the safety stock (see
+    :func:`plan_production`)."""
     from .forecast import forecast
     from .series import demand_from_store
 
@@ -380,6 +399,10 @@ def plan_from_store(
         df = df[df["ds"] < monday]
         series = type(series)(df=df, freq=series.freq, report=series.report)
     result = forecast(series, h=weeks, freq="W", levels=(80, 95), n_jobs=n_jobs)
+    counted = stock_on_hand(store, start)
+    if not counted.empty:  # the store's counts, where the items table gives no stock
+        from_store = items_frame(counted[["product", "stock"]], source="stock counts")
+        items = from_store if items is None else items.combine_first(from_store)
     plan = plan_production(
         result.forecast,
         items=items,
@@ -394,6 +417,14 @@ def plan_from_store(
         f"{r['unique_id']}: {r['method']}" + (f" ({r['note']})" if r["note"] else "")
         for r in result.selection.to_dict(orient="records")
     ]
+    if not counted.empty:
+        latest = pd.Timestamp(counted["counted"].max())
+        if latest.tzinfo is not None:
+            latest = latest.tz_convert(store.default_timezone)
+        plan.notes.append(
+            f"stock on hand from the store's stock counts for {len(counted)} product(s) "
+            f"(latest count {latest:%Y-%m-%d %H:%M})"
+        )
     return plan
 
 

@@ -139,7 +139,7 @@ def _checks(k: Kind, limits: Limits) -> list[tuple[str, str, str]]:
                 "'end ' || \"r_end\" || ' is not after start ' || \"r_start\"",
             )
         )
-    for name in ("good", "scrap", "rework", "quantity"):
+    for name in ("good", "scrap", "rework", "quantity", "on_hand"):
         if name in k.columns:
             out.append((f"{q(name)} < 0", "negative_count", _lit(f"{name} is negative")))
     if k.name == "products":

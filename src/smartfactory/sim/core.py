@@ -13,7 +13,15 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from .calendar import Calendar, MachineCalendar, WorkClock, day_of, machine_calendar
+from .calendar import (
+    DAY_S,
+    HOUR_S,
+    Calendar,
+    MachineCalendar,
+    WorkClock,
+    day_of,
+    machine_calendar,
+)
 from .calendar import maintenance_plan as draw_maintenance
 from .causes import Causes, ScrapModel, draw_causes
 from .demand import BACKLOG_DAYS, Order, demand_model, generate_orders, plan_orders
@@ -45,6 +53,7 @@ FILES = (
     "orders",
     "lots",
     "genealogy",
+    "stock",
 )
 TAG_NAMES = [t.name for tags in AREA_TAGS.values() for t in tags]
 TAG_UNITS = [t.unit for tags in AREA_TAGS.values() for t in tags]
@@ -323,6 +332,26 @@ def _write_all(
             "line": [o.line for o in orders],
             "customer": [o.customer for o in orders],
             "received": ts([o.received for o in orders]),
+        },
+    )
+
+    # finished-goods stock, counted at 06:00 on the first day and every seventh day after:
+    # between a third of a week's and a week's demand of the product (a random stream of its
+    # own, so the other files do not change)
+    srng = _rng(seed, "stock")
+    weekly: dict[str, float] = {p.code: 0.0 for p in plant.products}
+    for o in orders:
+        weekly[o.product] = weekly.get(o.product, 0.0) + o.quantity * 7 / max(cal.days, 1)
+    weekly_counts = (cal.t0 + w * 7 * DAY_S + 6 * HOUR_S for w in range(cal.days // 7 + 1))
+    counted = [t for t in weekly_counts if t < cal.t1]
+    stock = [(t, p, round(q * srng.uniform(0.3, 1.0))) for t in counted for p, q in weekly.items()]
+    put(
+        "stock",
+        {
+            "enterprise": [ENTERPRISE] * len(stock),
+            "product": [x[1] for x in stock],
+            "ts": ts([x[0] for x in stock]),
+            "on_hand": pa.array([float(x[2]) for x in stock], pa.float64()),
         },
     )
 

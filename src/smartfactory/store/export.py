@@ -25,6 +25,7 @@ MAIN_TIME = {
     "orders": "received",
     "lots": "created",
     "genealogy": "ts",
+    "stock": "ts",
 }
 
 
@@ -33,12 +34,20 @@ _ONLY = "(SELECT CASE WHEN count(*) = 1 THEN any_value({col}) ELSE 'unknown' END
 
 def _site_of(kind: str) -> tuple[str, str, str]:
     """(join, enterprise, site) SQL placing each record at its site: through its machine, an
-    order's line, or, for records with neither, the store's only site (``unknown`` if several).
+    order's line, its own company (that company's only site, else ``unknown``), or, for records
+    with none of these, the store's only site (``unknown`` if several).
     """
     cols = KINDS[kind].columns
     if kind == "equipment":
         join = "LEFT JOIN sites s ON s.enterprise = r.enterprise AND s.site = r.site"
         return join, "r.enterprise", "r.site"
+    if "enterprise" in cols:
+        join = (
+            "LEFT JOIN (SELECT enterprise, CASE WHEN count(*) = 1 THEN any_value(site) END AS site"
+            " FROM sites GROUP BY enterprise) e ON e.enterprise = r.enterprise"
+            " LEFT JOIN sites s ON s.enterprise = e.enterprise AND s.site = e.site"
+        )
+        return join, "r.enterprise", "coalesce(e.site, 'unknown')"
     if "machine" in cols:
         join = "LEFT JOIN equipment e ON e.machine = r.machine"
     elif "line" in cols:
@@ -77,7 +86,8 @@ def export_parquet(
         tz = f"coalesce(s.timezone, '{store.default_timezone}')"
         date = f", CAST(timezone({tz}, r.{q(ts)}) AS DATE) AS date" if ts else ""
         parts = "enterprise, site, date" if ts else "enterprise, site"
-        exclude = "batch_id, enterprise, site" if kind == "equipment" else "batch_id"
+        own = [c for c in ("enterprise", "site") if c in KINDS[kind].columns]
+        exclude = ", ".join(["batch_id", *own])
         target = (out / kind).as_posix().replace("'", "''")
         store.con.execute(
             f"""

@@ -114,8 +114,13 @@ def _v4() -> list[str]:
     ]
 
 
+def _v5() -> list[str]:
+    """Finished-goods stock counts per company and product (the plan's starting stock)."""
+    return [table_ddl(KINDS["stock"])]
+
+
 #: Migrations in order; index + 1 is the schema version a migration brings the file to.
-MIGRATIONS: list[Callable[[], list[str]]] = [_v1, _v2, _v3, _v4]
+MIGRATIONS: list[Callable[[], list[str]]] = [_v1, _v2, _v3, _v4, _v5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -73,7 +73,7 @@ def _screen(
     owner = dict(store.con.execute("SELECT machine, enterprise FROM equipment").fetchall())
     bad: dict[int, tuple[str, str]] = {}
     kind = cmap.kind.name
-    ents = _col(raw, cmap, "enterprise") if kind == "equipment" else None
+    ents = _col(raw, cmap, "enterprise") if "enterprise" in cmap.kind.columns else None
     for i, e in enumerate(ents or []):
         if e and e != enterprise:
             bad[i] = ("other_company", f"enterprise {e!r} is not your company ({enterprise})")
