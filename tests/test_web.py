@@ -273,3 +273,17 @@ def test_a_string_defined_in_two_tables_is_refused(monkeypatch):
     monkeypatch.setitem(strings.TABLES, "extra", twice)
     with pytest.raises(ValueError, match="'sign_in' is defined in both 'core' and 'extra'"):
         strings.catalogue()
+
+
+def test_a_browser_gets_a_page_for_a_missing_or_forbidden_page(client, plant):
+    html = {"accept": "text/html,application/xhtml+xml", "accept-language": "ko"}
+    sign_in(client, "operator", "acme")
+    missing = client.get("/no-such-page", headers=html)
+    assert missing.status_code == 404 and "페이지를 찾을 수 없습니다" in missing.text
+    assert 'id="nav"' in missing.text  # signed in: the header keeps the person's pages
+    # an operator may not open the settings page: a page that says so, in its language
+    forbidden = client.get("/settings?lang=en", headers=html)
+    assert forbidden.status_code == 403 and "Not allowed for your role" in forbidden.text
+    # scripts and the API keep their JSON answers
+    assert client.get("/no-such-page").json() == {"detail": "Not Found"}
+    assert client.get("/api/no-such", headers=html).json() == {"detail": "Not Found"}

@@ -757,9 +757,10 @@ def serve(db: Path | None, host: str | None, port: int | None, connectors: Path 
 @click.option("--machines", default=12, show_default=True)
 @click.option(
     "--days",
-    default=91,
+    default=88,
     show_default=True,
-    help="Days to simulate (a quarter: enough complete weeks for the forecast and the plan).",
+    help="Days to simulate (about a quarter, for the forecast and the plan; ending on a "
+    "Thursday, so that the floor shows a working day).",
 )
 @click.option("--seed", default=7, show_default=True)
 @click.option("--no-serve", is_flag=True, help="Stop after the summary (for scripts).")

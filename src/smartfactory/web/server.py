@@ -4,15 +4,18 @@ reads through a store scoped to the caller's company (``store.tenant``)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute, iter_route_contexts
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from ..errors import ConfigError, NotFoundError
@@ -23,7 +26,7 @@ from ..settings import Settings
 from ..store.db import Store
 from ..store.tenant import ScopePool
 from .auth import app_secret
-from .deps import StoreDep
+from .deps import StoreDep, render
 from .queries import ResultCache
 from .routes import account as account_routes
 from .routes import auth as auth_routes
@@ -34,7 +37,14 @@ from .routes import program as program_routes
 from .routes import quality as quality_routes
 from .routes import records as records_routes
 from .routes import setup as setup_routes
-from .security import SESSION_COOKIE, SignInRequired, public, require, route_action
+from .security import (
+    SESSION_COOKIE,
+    SignInRequired,
+    current_principal,
+    public,
+    require,
+    route_action,
+)
 from .throttle import SignInThrottle
 
 logger = logging.getLogger(__name__)
@@ -108,6 +118,26 @@ def create_app(settings: Settings) -> FastAPI:
     ):
         app.include_router(module.router)
     _core_routes(app)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def page_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """A browser asking for a page that is not there (or not theirs) gets a page in its
+        language with the way back; the API and scripts keep the JSON answer."""
+        wants_html = "text/html" in request.headers.get("accept", "")
+        headings = {404: "err_not_found", 403: "err_forbidden"}
+        if (
+            request.method == "GET"
+            and wants_html
+            and exc.status_code in headings
+            and not request.url.path.startswith(("/api", "/static"))
+        ):
+            # the header shows the signed-in person's pages (an unknown path ran no check)
+            with contextlib.suppress(SignInRequired):
+                await current_principal(request)
+            detail = exc.detail if exc.detail not in ("Not Found", "Forbidden") else ""
+            ctx = {"heading": headings[exc.status_code], "detail": detail}
+            return render(request, "error.html", ctx, status_code=exc.status_code)
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(SignInRequired)
     async def sign_in_required(request: Request, exc: SignInRequired) -> Response:

@@ -42,6 +42,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "role_viewer": {"en": "viewer", "ko": "조회자"},
     "role_gateway": {"en": "gateway", "ko": "게이트웨이"},
     "sign_in": {"en": "Sign in", "ko": "로그인"},
+    "err_not_found": {"en": "Page not found", "ko": "페이지를 찾을 수 없습니다"},
+    "err_forbidden": {"en": "Not allowed for your role", "ko": "권한이 없는 페이지입니다"},
+    "err_home": {"en": "Back to the start page", "ko": "첫 화면으로 돌아가기"},
     "sign_out": {"en": "Sign out", "ko": "로그아웃"},
     "login_failed": {
         "en": "Wrong user name or password.",
