@@ -287,3 +287,22 @@ def test_a_browser_gets_a_page_for_a_missing_or_forbidden_page(client, plant):
     # scripts and the API keep their JSON answers
     assert client.get("/no-such-page").json() == {"detail": "Not Found"}
     assert client.get("/api/no-such", headers=html).json() == {"detail": "Not Found"}
+
+
+def test_the_import_page_says_what_can_be_imported_and_gives_the_template(client, plant):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    h = plant.auth("operator", "acme")
+    page = client.get("/import?lang=ko", headers=h)
+    assert page.status_code == 200 and "가져올 수 있는 자료" in page.text
+    table = page.text.split('id="kinds"', 1)[1].split("</table>", 1)[0]
+    assert "설비구성" in table and "<code>on_hand</code> 현재고" in table
+    xlsx = client.get("/import/template.xlsx", headers=h)
+    assert xlsx.status_code == 200 and "spreadsheetml" in xlsx.headers["content-type"]
+    wb = load_workbook(BytesIO(xlsx.content))
+    assert {"equipment", "counts", "stock", "help"} <= set(wb.sheetnames)
+    assert (
+        client.get("/import/template.xlsx", headers=plant.auth("viewer", "acme")).status_code == 403
+    )

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from ...errors import InputError, NotFoundError
 from .. import queries
@@ -133,10 +133,41 @@ async def api_import(
     return await _import(request, files, principal, writer)
 
 
+def _kinds() -> list[dict[str, Any]]:
+    """What can be imported: each record kind with its columns (required first)."""
+    from ...model import KINDS, LOAD_ORDER
+
+    return [
+        {
+            "name": k.name,
+            "ko": k.ko,
+            "required": [(f.name, f.ko) for f in k.fields if f.required],
+            "optional": [(f.name, f.ko) for f in k.fields if not f.required],
+        }
+        for k in (KINDS[n] for n in LOAD_ORDER)
+    ]
+
+
 @router.get("/import", response_class=HTMLResponse, dependencies=[require("import")])
 def page_import(request: Request) -> HTMLResponse:
-    """The upload form."""
-    return render(request, "import.html", {"report": None})
+    """The upload form, what each kind of file holds, and the Excel template."""
+    return render(request, "import.html", {"report": None, "kinds": _kinds()})
+
+
+@router.get("/import/template.xlsx", dependencies=[require("import")])
+def import_template() -> Response:
+    """An Excel workbook with a sheet per record kind (English and Korean headers, required
+    columns shaded) and a help sheet: fill it in and upload it as it is."""
+    from ...ingest.templates import write_template
+    from ...model import LOAD_ORDER
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data = write_template(list(LOAD_ORDER), Path(tmp) / "template.xlsx").read_bytes()
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="smartfactory-template.xlsx"'},
+    )
 
 
 @router.post("/import", response_class=HTMLResponse, dependencies=[require("import")])
@@ -149,7 +180,7 @@ async def page_import_post(
         error = None
     except HTTPException as exc:
         report, error = None, exc.detail
-    return render(request, "import.html", {"report": report, "error": error})
+    return render(request, "import.html", {"report": report, "error": error, "kinds": _kinds()})
 
 
 # -- dead letters --------------------------------------------------------------------------

@@ -148,6 +148,19 @@ STRINGS: dict[str, dict[str, str]] = {
     "import_title": {"en": "Import files", "ko": "파일 가져오기"},
     "files": {"en": "Files", "ko": "파일"},
     "upload": {"en": "Upload", "ko": "업로드"},
+    "import_kinds": {"en": "What you can import", "ko": "가져올 수 있는 자료"},
+    "import_template": {
+        "en": "Download the Excel template",
+        "ko": "엑셀 양식 내려받기",
+    },
+    "import_kinds_help": {
+        "en": "One sheet per kind with English and Korean headers; the kind of each file is "
+        "recognised from its columns.",
+        "ko": "자료 종류마다 시트가 하나씩 있고 머리글은 영어와 한글입니다. 파일의 종류는 "
+        "열 이름으로 알아봅니다.",
+    },
+    "import_required": {"en": "Required columns", "ko": "필수 열"},
+    "import_optional": {"en": "Optional columns", "ko": "선택 열"},
     "import_help": {
         "en": "CSV (UTF-8 or CP949), Excel or Parquet; Korean headers are understood.",
         "ko": "CSV(UTF-8 또는 CP949), 엑셀, Parquet. 한글 머리글을 인식합니다.",
