@@ -84,6 +84,20 @@ def test_plan_json_page_and_excel(client):
 
     wb = load_workbook(BytesIO(x.content))
     assert "부하 load" in wb.sheetnames
+    # levelled: the same production, never more overload than before, and the moves listed
+    flat = client.get("/api/plan", params={"weeks": 6, "service_level": 0.99}).json()
+    lv = client.get("/api/plan", params={"weeks": 6, "service_level": 0.99, "level": True}).json()
+
+    def over(d: dict) -> float:
+        return sum(max(0.0, r["load_h"] - r["capacity_h"]) for r in d["load"])
+
+    assert over(lv) <= over(flat) + 1e-6 and isinstance(lv["moves"], list)
+    made = sum(r["production"] for r in lv["plan"])
+    assert made == pytest.approx(sum(r["production"] for r in flat["plan"]))
+    moved = sum(m["hours"] for m in lv["moves"])
+    assert over(flat) - over(lv) <= moved + 1e-6
+    page = client.get("/plan", params={"weeks": 6, "level": "true", "lang": "ko"})
+    assert 'id="level" checked' in page.text and "능력에 맞춰 앞당겨 생산" in page.text
 
 
 def test_a_company_without_orders_gets_a_message_not_an_error(client):

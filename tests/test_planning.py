@@ -121,6 +121,58 @@ def test_overloaded_weeks_are_flagged_against_measured_capacity():
     assert list(plan.overloaded["week"]) == [WEEKS[1]]
 
 
+def _five_weeks(a: list[float]) -> pd.DataFrame:
+    weeks = pd.date_range("2025-03-03", periods=5, freq="W-MON")
+    return pd.concat(
+        [
+            pd.DataFrame({"unique_id": "A", "ds": weeks, "yhat": a}),
+            pd.DataFrame({"unique_id": "B", "ds": weeks, "yhat": [40.0] * 5}),
+        ]
+    )
+
+
+def test_levelling_makes_ahead_what_overloads_a_week():
+    # one line of 100 ideal hours a week; A takes 1 h a unit in lots of 5, B half an hour
+    cap = [LineCapacity("L1", 100.0, 1.0, 1.0, 1.0, 8)]
+    items = items_frame(pd.DataFrame({"product": ["A", "B"], "stock": [0, 0], "lot_size": [5, 1]}))
+    kw = dict(
+        items=items, capacity=cap, lines={"A": "L1", "B": "L1"}, cycle_s={"A": 3600.0, "B": 1800.0}
+    )
+    fc = _five_weeks([40, 40, 40, 200, 40])  # week 4: 200 h + 20 h against 100
+    flat = plan_production(fc, **kw)
+    assert list(flat.load["overloaded"]) == [False, False, False, True, False]
+    plan = plan_production(fc, level=True, **kw)
+    assert not plan.load["overloaded"].any()
+    # the 120 h of excess went to the latest earlier weeks with room: 40 h in each of weeks 3, 2, 1
+    assert list(plan.load["load_h"]) == pytest.approx([100, 100, 100, 100, 60])
+    moves = plan.moves
+    assert list(moves["to_week"].dt.strftime("%m-%d")) == ["03-17", "03-10", "03-03"]
+    assert set(moves["product"]) == {"A"} and (moves["quantity"] % 5 == 0).all()
+    assert moves["hours"].sum() == pytest.approx(120)
+    rows = plan.rows
+    # nothing made or lost: the same total; stock balances; never below (zero) safety stock
+    assert rows["production"].sum() == flat.rows["production"].sum()
+    assert np.allclose(rows["stock_out"], rows["stock_in"] + rows["production"] - rows["gross"])
+    assert (rows["stock_out"] >= rows["safety_stock"] - 1e-9).all()
+    a = rows[rows["product"] == "A"].set_index("week")["stock_out"]
+    assert list(a) == [40, 80, 120, 0, 0]  # built up ahead, used in week 4
+    assert any("120.0 h made ahead" in n for n in plan.notes)
+
+
+def test_levelling_leaves_what_finds_no_room_flagged():
+    cap = [LineCapacity("L1", 100.0, 1.0, 1.0, 1.0, 8)]
+    items = items_frame(pd.DataFrame({"product": ["A", "B"], "stock": [0, 0], "lot_size": [5, 1]}))
+    kw = dict(
+        items=items, capacity=cap, lines={"A": "L1", "B": "L1"}, cycle_s={"A": 3600.0, "B": 1800.0}
+    )
+    # the first week has nothing before it; week 3's 360 h exceed what weeks 1–2 can take
+    plan = plan_production(_five_weeks([150, 40, 340, 40, 40]), level=True, **kw)
+    load = list(plan.load["load_h"])
+    assert load[0] == pytest.approx(170) and load[1] == pytest.approx(100)
+    assert load[2] == pytest.approx(360 - 40)
+    assert list(plan.load["overloaded"]) == [True, False, True, False, False]
+
+
 def test_missing_line_or_cycle_time_is_said_not_guessed():
     plan = plan_production(weekly_forecast("Z", [10, 10], 0.0))
     assert any("no line known" in n for n in plan.notes)

@@ -233,6 +233,11 @@ def evaluate_cmd(
     show_default=True,
     help="Full weeks of KPI buckets that measure each line's capacity.",
 )
+@click.option(
+    "--level",
+    is_flag=True,
+    help="Make ahead, in earlier weeks with spare capacity, what overloads a week.",
+)
 @click.option("--out", "out_path", type=click.Path(path_type=Path), help="Write the plan (.xlsx).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @JOBS_OPTION
@@ -242,12 +247,14 @@ def plan(
     items: Path | None,
     service_level: float,
     history_weeks: int,
+    level: bool,
     out_path: Path | None,
     fmt: str,
     jobs: int | None,
 ) -> None:
     """Weekly production plan per product and line from the store's orders, with safety stock
-    and each line's measured capacity; overloaded weeks are flagged."""
+    and each line's measured capacity; overloaded weeks are flagged (--level: made ahead where
+    earlier weeks have room)."""
     from .ai.planning import plan_from_store, read_items, write_excel
     from .settings import get_settings
     from .store.db import Store
@@ -264,6 +271,7 @@ def plan(
             service_level=service_level,
             history_weeks=history_weeks,
             n_jobs=jobs,
+            level=level,
         )
     if out_path is not None:
         write_excel(p, out_path)

@@ -71,6 +71,10 @@ class LineCapacity:
         return self.pbt_h_per_week * (self.availability or 0.0) * (self.effectiveness or 0.0)
 
 
+#: one row per production moved ahead by :func:`level_to_capacity`
+MOVE_COLUMNS = ["line", "product", "from_week", "to_week", "quantity", "hours"]
+
+
 @dataclass
 class Plan:
     """The plan (per product × week), the load (per line × week) and what went into them."""
@@ -80,6 +84,8 @@ class Plan:
     capacity: list[LineCapacity]
     service_level: float
     notes: list[str] = field(default_factory=list)
+    #: production made ahead of overloaded weeks (``level=True``); empty otherwise
+    moves: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MOVE_COLUMNS))
 
     @property
     def overloaded(self) -> pd.DataFrame:
@@ -104,6 +110,7 @@ class Plan:
             "load": records(self.load),
             "capacity": [dict(c.__dict__, capacity_h=c.capacity_h) for c in self.capacity],
             "notes": self.notes,
+            "moves": records(self.moves),
         }
 
 
@@ -257,9 +264,12 @@ def plan_production(
     cycle_s: dict[str, float] | None = None,
     history: pd.DataFrame | None = None,
     service_level: float = 0.95,
+    level: bool = False,
 ) -> Plan:
     """The weekly plan from a weekly forecast (``unique_id, ds, yhat[, yhat_lo_L, yhat_hi_L]``)
-    and plain inputs; :func:`plan_from_store` gathers them from a store."""
+    and plain inputs; :func:`plan_from_store` gathers them from a store. With ``level``, the
+    production that overloads a line's week is made ahead in earlier weeks with spare
+    capacity (:func:`level_to_capacity`)."""
     if not 0.5 <= service_level < 1:
         raise ConfigError(f"service level must be between 0.5 and 1, not {service_level}")
     items = items if items is not None else items_frame(pd.DataFrame({"product": []}))
@@ -268,6 +278,7 @@ def plan_production(
     cycle_s = cycle_s or {}
     notes: list[str] = []
     unknown_stock: list[str] = []
+    lots: dict[str, float] = {}
     sigma = weekly_sigma(fc, history)
     weeks = sorted(fc["ds"].unique())
     z = NormalDist().inv_cdf(service_level)
@@ -282,14 +293,15 @@ def plan_production(
             notes.append(f"{p}: no line known (give one in the items table); load not counted")
         firm = _firm_by_week(orders, p, weeks)
         lead = float(item.get("lead_time_weeks", 1.0))
-        level = float(item.get("service_level", service_level) or service_level)
-        z_p = NormalDist().inv_cdf(level) if 0.5 <= level < 1 else z
+        wanted = float(item.get("service_level", service_level) or service_level)
+        z_p = NormalDist().inv_cdf(wanted) if 0.5 <= wanted < 1 else z
         ss = z_p * sigma.get(p, 0.0) * math.sqrt(max(lead, 0.0))
         stock = float(item.get("stock", np.nan))
         if not np.isfinite(stock):  # not given: the plan starts in steady state
             stock = ss
             unknown_stock.append(p)
         lot = float(item.get("lot_size", 1.0)) or 1.0
+        lots[p] = lot
         demand = g.set_index("ds")["yhat"].reindex(weeks).fillna(0.0)
         for w in weeks:
             gross = max(float(demand[w]), firm.get(w, 0.0))
@@ -322,13 +334,123 @@ def plan_production(
             "(재고) in the items table for a real starting point"
         )
     plan = pd.DataFrame(rows)
+    moves = pd.DataFrame(columns=MOVE_COLUMNS)
+    if level and not plan.empty:
+        moves = level_to_capacity(plan, capacity or [], weeks, lots, cycle_s)
+        for name, g in moves.groupby("line", sort=True):
+            notes.append(
+                f"{name}: {g['hours'].sum():,.1f} h made ahead of overloaded weeks "
+                f"({len(g)} move(s); see the moves)"
+            )
     return Plan(
         rows=plan,
         load=_load(plan, capacity or [], weeks),
         capacity=capacity or [],
         service_level=service_level,
         notes=notes,
+        moves=moves,
     )
+
+
+def level_to_capacity(
+    plan: pd.DataFrame,
+    capacity: list[LineCapacity],
+    weeks: list[Any],
+    lots: dict[str, float],
+    cycle_s: dict[str, float],
+) -> pd.DataFrame:
+    """Move production out of overloaded weeks into earlier weeks with spare capacity (build
+    ahead), in whole lots, changing ``plan`` in place; return the moves.
+
+    Weeks are taken from the last to the first; an overloaded week's excess goes to the latest
+    earlier week with room, then the one before. Making something earlier only raises the stock
+    carried in between, so no week falls short and safety stock still holds; stock at the end
+    of the overloaded week is unchanged. Within a week, the product with the most production
+    moves first. What finds no room (the first week, or more work than all earlier weeks can
+    take) stays where it is, and its week stays flagged. Moving work later, which would make
+    orders late, is left to the planner.
+    """
+    cap = {c.line: c for c in capacity if c.capacity_h > 0}
+    order = [pd.Timestamp(w) for w in weeks]
+    moves: list[dict[str, Any]] = []
+    for line, c in cap.items():
+        q = c.quality or 1.0
+        mine = plan.index[(plan["line"] == line) & plan["product"].isin(list(cycle_s))]
+        if mine.empty:
+            continue
+        hours = {p: cycle_s[p] / 3600 / q for p in plan.loc[mine, "product"].unique()}
+
+        for i in range(len(order) - 1, 0, -1):
+            w = order[i]
+            excess = _week_hours(plan, mine, hours, w) - c.capacity_h
+            for j in range(i - 1, -1, -1):
+                if excess <= 1e-9:
+                    break
+                room = c.capacity_h - _week_hours(plan, mine, hours, order[j])
+                if room <= 1e-9:
+                    continue
+                here = plan.loc[mine]
+                here = here[(here["week"] == w) & (here["production"] > 0)]
+                for idx in here.sort_values("production", ascending=False).index:
+                    if excess <= 1e-9 or room <= 1e-9:
+                        break
+                    p = str(plan.at[idx, "product"])
+                    lot = lots.get(p, 1.0) or 1.0
+                    per_lot = hours[p] * lot
+                    n_lots = min(
+                        math.ceil(excess / per_lot - 1e-9),
+                        math.floor(room / per_lot + 1e-9),
+                        math.floor(float(plan.loc[idx, "production"]) / lot + 1e-9),
+                    )
+                    if n_lots <= 0:
+                        continue
+                    units = n_lots * lot
+                    _move(plan, p, order[j], w, units, cycle_s[p])
+                    moves.append(
+                        {
+                            "line": line,
+                            "product": p,
+                            "from_week": w,
+                            "to_week": order[j],
+                            "quantity": units,
+                            "hours": units * hours[p],
+                        }
+                    )
+                    excess -= units * hours[p]
+                    room -= units * hours[p]
+    return pd.DataFrame(moves, columns=MOVE_COLUMNS)
+
+
+def _week_hours(
+    plan: pd.DataFrame, rows: pd.Index, hours: dict[str, float], week: pd.Timestamp
+) -> float:
+    """Load hours of the plan's ``rows`` (one line) in ``week``."""
+    sel = plan.loc[rows]
+    sel = sel[sel["week"] == week]
+    pairs = zip(sel["product"], sel["production"], strict=True)
+    return float(sum(hours[str(p)] * float(n) for p, n in pairs))
+
+
+def _move(
+    plan: pd.DataFrame,
+    product: str,
+    to: pd.Timestamp,
+    frm: pd.Timestamp,
+    units: float,
+    cycle: float,
+) -> None:
+    """Make ``units`` of ``product`` in week ``to`` instead of ``frm`` (``to`` earlier): the
+    stock carried through the weeks between rises by ``units``."""
+    rows = plan["product"] == product
+    at_to = rows & (plan["week"] == to)
+    at_from = rows & (plan["week"] == frm)
+    between = rows & (plan["week"] >= to) & (plan["week"] < frm)
+    plan.loc[at_to, "production"] += units
+    plan.loc[at_from, "production"] -= units
+    plan.loc[between, "stock_out"] += units
+    plan.loc[rows & (plan["week"] > to) & (plan["week"] <= frm), "stock_in"] += units
+    for sel in (at_to, at_from):
+        plan.loc[sel, "load_h"] = plan.loc[sel, "production"] * cycle / 3600
 
 
 def _firm_by_week(orders: pd.DataFrame, product: str, weeks: list[Any]) -> dict[Any, float]:
@@ -380,8 +502,10 @@ def plan_from_store(
     history_weeks: int = 8,
     start: datetime | None = None,
     n_jobs: int | None = None,
+    level: bool = False,
 ) -> Plan:
-    """Forecast weekly demand from the store's orders and plan the next ``weeks`` weeks.
+    """Forecast weekly demand from the store's orders and plan the next ``weeks`` weeks
+    (``level``: make ahead what overloads a week, :func:`level_to_capacity`).
 
     Stock on hand comes from ``items`` where it gives one, else from the store's latest stock
     count of the product (at or before ``start``), else the safety stock (see
@@ -412,6 +536,7 @@ def plan_from_store(
         cycle_s=ideal_cycle_times(store),
         history=series.df,
         service_level=service_level,
+        level=level,
     )
     plan.notes[:0] = [
         f"{r['unique_id']}: {r['method']}" + (f" ({r['note']})" if r["note"] else "")
@@ -451,20 +576,31 @@ LOAD_HEADERS = {
     "utilisation": "부하율 utilisation",
     "overloaded": "초과 overloaded",
 }
+MOVE_HEADERS = {
+    "line": "라인 line",
+    "product": "제품 product",
+    "from_week": "원래 주 from week",
+    "to_week": "앞당긴 주 made in week",
+    "quantity": "수량 quantity",
+    "hours": "시간(h) hours",
+}
 
 
 def write_excel(plan: Plan, path: str | Path) -> Path:
-    """The plan, the line load (overloaded weeks in red) and the capacity used, one sheet each."""
+    """The plan, the line load (overloaded weeks in red), the moves of a levelled plan, the
+    capacity used and the notes, one sheet each."""
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
 
     wb = Workbook()
     red = PatternFill("solid", fgColor="F8CBAD")
     bold = Font(bold=True)
-    sheets = (
+    sheets: list[tuple[str, pd.DataFrame, dict[str, str]]] = [
         ("생산계획 plan", plan.rows, PLAN_HEADERS),
         ("부하 load", plan.load, LOAD_HEADERS),
-    )
+    ]
+    if not plan.moves.empty:  # levelled: what was made ahead of which week
+        sheets.append(("앞당김 moves", plan.moves, MOVE_HEADERS))
     for i, (title, df, headers) in enumerate(sheets):
         ws = wb.active if i == 0 else wb.create_sheet()
         assert ws is not None

@@ -81,16 +81,21 @@ def api_forecast(
         raise _errors(exc) from exc
 
 
-def _plan(store: Store, weeks: int, service_level: float) -> Any:
+def _plan(store: Store, weeks: int, service_level: float, level: bool) -> Any:
     from ...ai.planning import plan_from_store
 
-    return plan_from_store(store, weeks=weeks, service_level=service_level, n_jobs=1)
+    return plan_from_store(store, weeks=weeks, service_level=service_level, n_jobs=1, level=level)
 
 
-def _plan_cached(request: Request, store: Store, weeks: int, service_level: float) -> Any:
+def _plan_cached(
+    request: Request, store: Store, weeks: int, service_level: float, level: bool = False
+) -> Any:
     try:
         return _cached(
-            request, store, ("p", weeks, service_level), lambda: _plan(store, weeks, service_level)
+            request,
+            store,
+            ("p", weeks, service_level, level),
+            lambda: _plan(store, weeks, service_level, level),
         )
     except (ConfigError, InputError, NotFoundError) as exc:
         raise _errors(exc) from exc
@@ -102,9 +107,12 @@ def api_plan(
     store: StoreDep,
     weeks: Annotated[int, Query(ge=1, le=52)] = 8,
     service_level: Annotated[float, Query(ge=0.5, lt=1)] = 0.95,
+    level: Annotated[bool, Query(description="make ahead what overloads a week")] = False,
 ) -> dict[str, Any]:
-    """The weekly plan per product and line, and each line's load against its capacity."""
-    result: dict[str, Any] = _plan_cached(request, store, weeks, service_level).as_dict()
+    """The weekly plan per product and line, and each line's load against its capacity
+    (``level``: production that overloads a week is made ahead in earlier weeks with room;
+    ``moves`` lists what moved)."""
+    result: dict[str, Any] = _plan_cached(request, store, weeks, service_level, level).as_dict()
     return result
 
 
@@ -114,11 +122,13 @@ def plan_excel(
     store: StoreDep,
     weeks: Annotated[int, Query(ge=1, le=52)] = 8,
     service_level: Annotated[float, Query(ge=0.5, lt=1)] = 0.95,
+    level: Annotated[bool, Query(description="make ahead what overloads a week")] = False,
 ) -> Response:
-    """The plan as an Excel workbook (plan, load with overloaded weeks in red, capacity)."""
+    """The plan as an Excel workbook (plan, load with overloaded weeks in red, the moves of a
+    levelled plan, capacity, notes)."""
     from ...ai.planning import write_excel
 
-    plan = _plan_cached(request, store, weeks, service_level)
+    plan = _plan_cached(request, store, weeks, service_level, level)
     with tempfile.TemporaryDirectory() as tmp:
         data = write_excel(plan, Path(tmp) / "plan.xlsx").read_bytes()
     return Response(
@@ -166,10 +176,12 @@ def page_plan(
     store: StoreDep,
     weeks: Annotated[int, Query(ge=1, le=52)] = 8,
     service_level: Annotated[float, Query(ge=0.5, lt=1)] = 0.95,
+    level: bool = False,
 ) -> HTMLResponse:
     """The plan with each line's load against its capacity."""
     try:
-        data, error = api_plan(request, store, weeks=weeks, service_level=service_level), None
+        data = api_plan(request, store, weeks=weeks, service_level=service_level, level=level)
+        error = None
     except HTTPException as exc:
         data, error = None, str(exc.detail)
     overloaded = [r for r in data["load"] if r["overloaded"]] if data else []
@@ -182,6 +194,7 @@ def page_plan(
             "error": error,
             "weeks": weeks,
             "service_level": service_level,
+            "level": level,
             "overloaded": overloaded,
             "rows": plan.to_dict(orient="records"),
         },

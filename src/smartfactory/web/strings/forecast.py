@@ -47,6 +47,18 @@ STRINGS: dict[str, dict[str, str]] = {
     "p_overloaded": {"en": "Overloaded weeks", "ko": "능력 초과 주"},
     "p_none_overloaded": {"en": "No week exceeds capacity.", "ko": "능력을 넘는 주가 없습니다."},
     "p_excel": {"en": "Download Excel", "ko": "엑셀 내려받기"},
+    "p_level": {
+        "en": "Level to capacity (make ahead)",
+        "ko": "능력에 맞춰 앞당겨 생산",
+    },
+    "p_moves": {
+        "en": "Made ahead of overloaded weeks",
+        "ko": "능력 초과 주에서 앞당긴 생산",
+    },
+    "p_from_week": {"en": "Week it was needed", "ko": "원래 주"},
+    "p_to_week": {"en": "Made in week", "ko": "앞당긴 주"},
+    "p_quantity": {"en": "Quantity", "ko": "수량"},
+    "p_hours": {"en": "Hours", "ko": "시간"},
     "p_line": {"en": "Line", "ko": "라인"},
     "p_week": {"en": "Week", "ko": "주"},
     "p_demand": {"en": "Demand", "ko": "수요"},
