@@ -273,6 +273,27 @@ def test_stock_counts_in_the_store_start_the_plan(plant, tmp_path):
         assert first.loc[p, "stock_in"] == 1234
         assert first.loc[q, "stock_in"] == pytest.approx(first.loc[q, "safety_stock"])
         assert any("stock counts for 1 product(s)" in n for n in plan.notes)
+        # planning settings kept in the store: lot size and lead time of q
+        g = tmp_path / "품목기준.csv"
+        g.write_text(
+            "기업,제품,로트크기,리드타임,서비스수준\n"
+            f"{company},{q},250,2,0.9\n"
+            f"{company},{p},0,1,\n",  # refused: a lot size of 0
+            encoding="utf-8",
+        )
+        (kept,) = import_files(s, [g])
+        assert kept.kind == "items" and kept.result.accepted == 1
+        assert kept.result.by_reason == {"bad_value": 1}
+        mine.close()
+        mine = scoped(s, company)
+        settled = plan_from_store(mine, weeks=3, n_jobs=1)
+        rows = settled.rows[settled.rows["product"] == q]
+        assert (rows["production"] % 250 == 0).all() and rows["production"].sum() > 0
+        plain = plan.rows[plan.rows["product"] == q]
+        z90, z95 = NormalDist().inv_cdf(0.9), NormalDist().inv_cdf(0.95)
+        # safety stock: z(0.90)·σ·√2 instead of z(0.95)·σ·√1
+        ratio = rows["safety_stock"].iloc[0] / plain["safety_stock"].iloc[0]
+        assert ratio == pytest.approx(z90 * 2**0.5 / z95)
         # an items table's stock wins over the store's count
         items = items_frame(pd.DataFrame({"product": [p], "stock": [7], "lot_size": [10]}))
         with_items = plan_from_store(mine, weeks=3, items=items, n_jobs=1)

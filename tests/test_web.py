@@ -144,7 +144,7 @@ def test_upload_with_a_bad_row_and_another_company(client, plant):
     assert not_csv.status_code == 422
 
 
-def test_stock_counts_upload_only_for_ones_own_company(client, plant):
+def test_stock_counts_and_items_upload_only_for_ones_own_company(client, plant):
     h = plant.auth("manager", "acme")
     csv = (
         "enterprise,product,ts,on_hand\nacme,PA,2025-03-04T08:00,120\nbeta,PB,2025-03-04T08:00,9\n"
@@ -158,6 +158,13 @@ def test_stock_counts_upload_only_for_ones_own_company(client, plant):
         assert beta.scalar("SELECT count(*) FROM stock") == 0
     with client.app.state.scopes.cursor("acme") as acme:
         assert acme.scalar("SELECT sum(on_hand) FROM stock") == 120
+    # planning settings likewise
+    csv = "enterprise,product,lot_size\nacme,PA,50\nbeta,PB,10\n"
+    r = client.post("/api/import", headers=h, files={"files": ("items.csv", csv)})
+    (f,) = r.json()["files"]
+    assert (f["kind"], f["accepted"], f["rejected"]) == ("items", 1, 1)
+    with client.app.state.scopes.cursor("beta") as beta:
+        assert beta.scalar("SELECT count(*) FROM items") == 0
 
 
 def test_ingest_respects_the_company(client, plant):

@@ -472,6 +472,29 @@ KINDS: dict[str, Kind] = {
             "from the latest count).",
             detect=frozenset({"enterprise", "product", "on_hand"}),
         ),
+        Kind(
+            "items",
+            "품목기준",
+            (
+                _f("enterprise", "text", True, "기업", "Company (the tenant)", "회사"),
+                _f("product", "text", True, "제품", "Product code", "품번", "제품코드"),
+                _f("lot_size", "float", False, "로트크기", "Made in multiples of", "생산단위"),
+                _f("lead_time_weeks", "float", False, "리드타임", "Weeks from start to stock"),
+                _f(
+                    "service_level",
+                    "float",
+                    False,
+                    "서비스수준",
+                    "Share of weeks without a shortage the safety stock aims at (0.5–0.999)",
+                ),
+                _f("line", "text", False, "라인", "Line it is planned on"),
+            ),
+            key=("enterprise", "product"),
+            mode="reference",
+            help="Planning settings per product: lot size, lead time, service level and line "
+            "(the production plan's items table, kept in the store).",
+            detect=frozenset({"enterprise", "product"}),
+        ),
     )
 }
 
@@ -488,6 +511,7 @@ LOAD_ORDER = (
     "measurements",
     "inspections",
     "stock",
+    "items",
 )
 
 

@@ -205,6 +205,17 @@ def stock_on_hand(store: Store, at: datetime | None = None) -> pd.DataFrame:
     ).to_pandas()
 
 
+def items_from_store(store: Store) -> pd.DataFrame | None:
+    """The planning settings kept in the store (the ``items`` kind) as an items table, or None
+    when there are none."""
+    frame = store.sql(
+        "SELECT product, lot_size, lead_time_weeks, service_level, line FROM items ORDER BY product"
+    ).to_pandas()
+    if frame.empty:
+        return None
+    return items_frame(frame.dropna(axis=1, how="all"), source="the store's items")
+
+
 def product_lines(store: Store) -> dict[str, str]:
     """The line each product is mostly made on: from its orders, else from its counts."""
     rows = store.rows(
@@ -507,9 +518,10 @@ def plan_from_store(
     """Forecast weekly demand from the store's orders and plan the next ``weeks`` weeks
     (``level``: make ahead what overloads a week, :func:`level_to_capacity`).
 
-    Stock on hand comes from ``items`` where it gives one, else from the store's latest stock
-    count of the product (at or before ``start``), else the safety stock (see
-    :func:`plan_production`)."""
+    Lot sizes, lead times, service levels and lines come from ``items``, else from the store's
+    ``items`` records. Stock on hand comes from ``items`` where it gives one, else from the
+    store's latest stock count of the product (at or before ``start``), else the safety stock
+    (see :func:`plan_production`)."""
     from .forecast import forecast
     from .series import demand_from_store
 
@@ -523,6 +535,9 @@ def plan_from_store(
         df = df[df["ds"] < monday]
         series = type(series)(df=df, freq=series.freq, report=series.report)
     result = forecast(series, h=weeks, freq="W", levels=(80, 95), n_jobs=n_jobs)
+    kept = items_from_store(store)
+    if kept is not None:  # the store's settings, for products the items table does not name
+        items = kept if items is None else items.combine_first(kept)
     counted = stock_on_hand(store, start)
     if not counted.empty:  # the store's counts, where the items table gives no stock
         from_store = items_frame(counted[["product", "stock"]], source="stock counts")

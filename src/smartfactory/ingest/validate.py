@@ -159,6 +159,16 @@ def _checks(k: Kind, limits: Limits) -> list[tuple[str, str, str]]:
             )
         )
         out.append(('"lsl" > "usl"', "bad_value", "'lsl is above usl'"))
+    if k.name == "items":
+        out.append(('"lot_size" <= 0', "bad_value", "'lot_size must be above 0'"))
+        out.append(('"lead_time_weeks" < 0', "bad_value", "'lead_time_weeks is negative'"))
+        out.append(
+            (
+                '"service_level" < 0.5 OR "service_level" >= 1',
+                "bad_value",
+                "'service_level must be from 0.5 to below 1 (e.g. 0.95)'",
+            )
+        )
     if k.name == "genealogy":
         out.append(('"parent_lot" = "child_lot"', "bad_value", "'a lot cannot consume itself'"))
     if k.name == "equipment":

@@ -119,8 +119,13 @@ def _v5() -> list[str]:
     return [table_ddl(KINDS["stock"])]
 
 
+def _v6() -> list[str]:
+    """Planning settings per company and product (lot size, lead time, service level, line)."""
+    return [table_ddl(KINDS["items"])]
+
+
 #: Migrations in order; index + 1 is the schema version a migration brings the file to.
-MIGRATIONS: list[Callable[[], list[str]]] = [_v1, _v2, _v3, _v4, _v5]
+MIGRATIONS: list[Callable[[], list[str]]] = [_v1, _v2, _v3, _v4, _v5, _v6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -7,7 +7,7 @@ knowing about tenants: a query cannot forget the filter. Writes go through the u
 
 Ownership follows the equipment hierarchy (``equipment.enterprise``):
 
-- equipment, sites, shifts, gateways, users, stock: their ``enterprise`` column;
+- equipment, sites, shifts, gateways, users, stock, items: their ``enterprise`` column;
 - states, state events, counts, measurements: their machine;
 - inspections: their machine, or (no machine) a lot the enterprise made;
 - lots: made on its machines or counted there, or consumed into such a lot (purchased lots);
@@ -67,6 +67,7 @@ def view_sql(db: str, enterprise: str) -> dict[str, str]:
         "gateways": f"SELECT * FROM {m}.gateways WHERE enterprise = {e}",
         "users": f"SELECT * FROM {m}.users WHERE enterprise = {e}",
         "stock": f"SELECT * FROM {m}.stock WHERE enterprise = {e}",
+        "items": f"SELECT * FROM {m}.items WHERE enterprise = {e}",
         "states": f"SELECT * FROM {m}.states WHERE machine IN ({machines})",
         "state_events": f"SELECT * FROM {m}.state_events WHERE machine IN ({machines})",
         "counts": f"SELECT * FROM {m}.counts WHERE machine IN ({machines})",
