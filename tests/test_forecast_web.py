@@ -104,3 +104,10 @@ def test_a_company_without_orders_gets_a_message_not_an_error(client):
     r = client.get("/forecast", headers=client.other)
     assert r.status_code == 200 and 'id="error"' in r.text
     assert client.get("/api/plan", headers=client.other).status_code == 422
+
+
+def test_the_plan_link_is_not_marked_on_the_plant_page(client):
+    # "/plant" starts with "/plan": the header marked both links as the current page
+    page = client.get("/plant", params={"lang": "en"}).text
+    assert 'href="/plan" class=""' in page and 'href="/plant" class="here"' in page
+    assert 'href="/plan" class="here"' in client.get("/plan", params={"weeks": 2}).text
