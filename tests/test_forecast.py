@@ -227,6 +227,23 @@ def test_demand_from_the_store_uses_complete_periods_only(store, write, load):
     assert one.report.window is None and len(one.df) == 2
 
 
+def test_a_year_of_weekly_demand_is_cross_validated():
+    # 60 weeks: too short for the weekly season (two years) but not for CV on 10-point
+    # origins; before, every weekly product under two years got equal weights and no CV error
+    rng = np.random.default_rng(5)
+    t = np.arange(60)
+    rows = []
+    for i, slope in enumerate((2.0, -1.0)):
+        y = 300 + slope * t + 20 * rng.standard_normal(60)
+        ds = pd.date_range("2024-01-01", periods=60, freq="W-MON")
+        rows.append(pd.DataFrame({"unique_id": f"W{i}", "ds": ds, "y": y}))
+    sel = forecast(pd.concat(rows), h=8, freq="W", n_jobs=1).selection
+    for r in sel.to_dict(orient="records"):
+        assert r["kind"] == "regular" and np.isfinite(r["cv_mase"]) and r["cv_mase"] > 0
+        assert len(set(round(w, 6) for w in r["weights"].values())) > 1  # weighted by CV
+        assert "too short" not in (r["note"] or "")
+
+
 def test_intermittent_demand_gets_the_croston_family():
     rng = np.random.default_rng(5)
     n = 120

@@ -297,6 +297,12 @@ def _regular(df: pd.DataFrame, s: Settings) -> tuple[pd.DataFrame, pd.DataFrame]
     fcs, sels = [], []
     for uid, g in df.groupby("unique_id", sort=False):
         y = g["y"].to_numpy(dtype=float)
+        # CV origins need two seasons behind them, so that seasonal members refit in their
+        # seasonal form. A weekly year (52) is longer than ETS and CES take (24), and on less
+        # than two years no member is seasonal: then 10 points behind an origin are enough,
+        # and a product with a year of weekly history gets its CV weights and error too.
+        short_year = s.season > 24 and len(y) < 2 * s.season + s.h
+        min_train_y = 2 * MIN_POINTS if short_year else min_train
         members = [m for m in s.regular if m != "mstl" or len(y) >= 2 * max(s.season, 2) + s.h]
         c = combine_series(
             y,
@@ -307,7 +313,7 @@ def _regular(df: pd.DataFrame, s: Settings) -> tuple[pd.DataFrame, pd.DataFrame]
             n_windows=s.n_windows,
             step=s.step,
             shrink=s.shrink,
-            min_train=min_train,
+            min_train=min_train_y,
             weighting=s.weighting,
         )
         out = pd.DataFrame({"unique_id": str(uid), "ds": _future(pd.Timestamp(g["ds"].max()), s)})
