@@ -120,6 +120,46 @@ def test_lots_with_units_and_strata():
     assert not any(c["features"] == ["machine"] for c in sig)
 
 
+def test_a_setting_that_matters_on_some_machines_is_narrowed_to_them():
+    """Pressure above 963 scraps parts on M1 and M2 only. M3's pressure runs high early and
+    drifts down while M3 wears out (its scrap rises over the days). Stated for all machines,
+    ``pressure > t`` would claim M3's good early lots and hide its wear; narrowed to M1 and M2
+    it does not, and M3's late days are a finding of their own."""
+    rng = np.random.default_rng(5)
+    n = 1500
+    machine = rng.choice(["M1", "M2", "M3", "M4"], n)
+    day = rng.uniform(0, 60, n)
+    pressure = rng.normal(950, 10, n)
+    m3 = machine == "M3"
+    pressure[m3] = 985 - 0.6 * day[m3] + rng.normal(0, 4, m3.sum())
+    units = rng.integers(200, 600, n)
+    p = np.full(n, 0.02)
+    p[np.isin(machine, ["M1", "M2"]) & (pressure > 963)] *= 4
+    p[m3] *= 1 + 1.5 * day[m3] / 60
+    y = rng.binomial(units, p) / units
+    X = pd.DataFrame({"machine": machine, "pressure": pressure, "day_index": day})
+    rc = RootCauseAnalyzer(n_splits=2).fit(
+        X, y, sample_weight=units, strata=pd.Series(machine, name="machine")
+    )
+    sig = [c for c in rc.to_dict()["causes"] if c["significant"]]
+    first = sig[0]["clauses"]
+    assert first[0] == {"feature": "machine", "op": "in", "value": ["M1", "M2"]}, sig[0]
+    assert first[1]["feature"] == "pressure" and first[1]["op"] == ">"
+    assert sig[0]["condition"].startswith("machine in (M1, M2) and pressure > ")
+    wear = [c for c in sig if {"feature": "machine", "op": "=", "value": "M3"} in c["clauses"]]
+    assert wear and any(k["feature"] == "day_index" for k in wear[0]["clauses"]), sig
+
+
+def test_clause_in_levels():
+    from smartfactory.quality.conditions import Clause, Column
+
+    col = Column("machine", np.array([0, 1, 2, -1, 1], np.int32), ["M1", "M2", "M3"])
+    cl = Clause("machine", "in", ("M1", "M3"))
+    assert col.mask(cl.op, cl.value).tolist() == [True, False, True, False, False]
+    assert str(cl) == "machine in (M1, M3)"
+    assert cl.as_dict() == {"feature": "machine", "op": "in", "value": ["M1", "M3"]}
+
+
 def _lots(n: int, seed: int, rho: float, bad: str | None, feeds: int | None = None) -> tuple:
     """Lots of 200–800 units whose scrap varies from lot to lot beyond the binomial (a lot's
     own rate drawn from a beta with intra-lot correlation ``rho``); with ``bad``, that material
@@ -306,14 +346,14 @@ def seed_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list]:
 
 
 def test_simulator_causes_are_the_top_findings(seed_results):
-    # measured: 16 of 20 seeds. The misses are slow degradations (scrap rising to 2.1–2.8×
-    # by the end on one machine) whose evidence in 60 days of lots is thin (seed 8: z ≈ 2 on
-    # all the data) or whose drifting tag is collinear with time on that machine (seed 19);
-    # with 120 days of the same plants 17 of 20. This floor guards against regressions.
-    assert sum(seed_results["hits"]) >= 16, seed_results["hits"]
+    # measured: 17 of 20 seeds. The misses are slow degradations (scrap rising to 2.1–2.8×
+    # by the end on one machine) whose evidence in 60 days of lots is thin: seed 8's machine
+    # shows a scrap trend of z ≈ 2 on all the data, seeds 1 and 19 about z = 2 on the
+    # held-out lots. This floor guards against regressions.
+    assert sum(seed_results["hits"]) >= 17, seed_results["hits"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue target 19 of 20 seeds; 16 of 20 measured")
+@pytest.mark.xfail(strict=True, reason="issue target 19 of 20 seeds; 17 of 20 measured")
 def test_simulator_causes_target(seed_results):
     assert sum(seed_results["hits"]) >= 19
 

@@ -27,21 +27,26 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
-Op = Literal[">", "<=", "="]
+Op = Literal[">", "<=", "=", "in"]
 
 
 @dataclass(frozen=True)
 class Clause:
+    """``feature op value``; ``op`` "in" takes a tuple of levels (``machine in (M02, M03)``)."""
+
     feature: str
     op: Op
-    value: float | str
+    value: float | str | tuple[str, ...]
 
     def __str__(self) -> str:
+        if isinstance(self.value, tuple):
+            return f"{self.feature} in ({', '.join(self.value)})"
         v = _fmt(self.value) if isinstance(self.value, float) else self.value
         return f"{self.feature} {self.op} {v}"
 
     def as_dict(self) -> dict[str, object]:
-        return {"feature": self.feature, "op": self.op, "value": self.value}
+        value = list(self.value) if isinstance(self.value, tuple) else self.value
+        return {"feature": self.feature, "op": self.op, "value": value}
 
 
 def _fmt(v: float) -> str:
@@ -67,13 +72,18 @@ class Column:
     def categorical(self) -> bool:
         return self.levels is not None
 
-    def mask(self, op: Op, value: float | str) -> np.ndarray:
+    def mask(self, op: Op, value: float | str | tuple[str, ...]) -> np.ndarray:
+        if self.levels is not None and op == "in":
+            assert isinstance(value, tuple | list)
+            codes = [i for i, lv in enumerate(self.levels) if lv in {str(v) for v in value}]
+            return np.isin(self.values, codes)
         if self.levels is not None:
             try:
                 code = self.levels.index(str(value))
             except ValueError:
                 return np.zeros(len(self.values), bool)
             return self.values == code
+        assert isinstance(value, int | float), value
         with np.errstate(invalid="ignore"):
             return self.values > value if op == ">" else self.values <= value
 
@@ -340,27 +350,36 @@ def search_within_levels(
     min_support: float = 0.01,
     min_rows: int = 10,
 ) -> list[Candidate]:
-    """For each level of categorical ``g``: the best ``g = level and f > t`` (or ``<=``)."""
+    """For each level of categorical ``g``: the best ``g = level and f > t`` and the best
+    ``g = level and f <= t``. Both directions are kept: on one machine, the early days may hold
+    a bad material lot and the late days a wear-out, and once the lot is accounted for the
+    late days are the finding."""
     assert g.levels is not None and not f.categorical
     gk = g.values.astype(np.int64)
     counts = np.bincount(gk[gk >= 0], minlength=len(g.levels))
     keep = np.argsort(-counts)[:max_levels]
     keep = keep[counts[keep] >= min_rows]
-    out = []
+    out: list[Candidate] = []
     for lv in keep:
-        cand = _pair_level_numeric(c, f, g, np.array([lv]), max_cuts, min_support, min_rows)
-        if cand is not None:
-            out.append(cand)
+        out += _level_numeric(c, f, g, np.array([lv]), max_cuts, min_support, min_rows)
     return out
 
 
 def _pair_level_numeric(
     c: Counts, f: Column, g: Column, levels: np.ndarray, max_cuts: int, ms: float, mr: int
 ) -> Candidate | None:
+    found = _level_numeric(c, f, g, levels, max_cuts, ms, mr)
+    return max(found, key=lambda k: k.z) if found else None
+
+
+def _level_numeric(
+    c: Counts, f: Column, g: Column, levels: np.ndarray, max_cuts: int, ms: float, mr: int
+) -> list[Candidate]:
+    """The best ``g in levels and f <= t`` and the best ``... and f > t`` (each if any)."""
     assert g.levels is not None
     cf = cut_grid(f.values, max_cuts)
     if len(cf) == 0 or len(levels) == 0:
-        return None
+        return []
     remap = np.full(len(g.levels), -1, np.int64)
     remap[levels] = np.arange(len(levels))
     gk = np.where(g.values >= 0, remap[np.maximum(g.values, 0)], -1)
@@ -371,23 +390,22 @@ def _pair_level_numeric(
     hp, ht = _hist(c, key, sl * sf, ok)
     hr = np.bincount(key[ok], minlength=sl * sf).astype(float)
     hp, ht, hr = hp.reshape(-1, sl, sf), ht.reshape(-1, sl, sf), hr.reshape(1, sl, sf)
-    best: tuple[float, tuple[int, ...], str] | None = None
+    out = []
     for op in ("<=", ">"):
         arrs = []
         for h in (hp, ht, hr):
             le = h.cumsum(2)[:, :, :-1]
             arrs.append(le if op == "<=" else h.sum(2, keepdims=True) - le)
         r = _best(c.z(arrs[0], arrs[1]), arrs[1], arrs[2][0], c, ms, mr)
-        if r and (best is None or r[0] > best[0]):
-            best = (r[0], r[1], op)
-    if best is None:
-        return None
-    z, (li, i), op = best
-    clauses = (
-        Clause(g.name, "=", g.levels[int(levels[li])]),
-        Clause(f.name, op, float(cf[i])),  # type: ignore[arg-type]
-    )
-    return Candidate(clauses, z, "interaction")
+        if r is None or not r[0] > 0:
+            continue
+        z, (li, i) = r
+        clauses = (
+            Clause(g.name, "=", g.levels[int(levels[li])]),
+            Clause(f.name, op, float(cf[i])),
+        )
+        out.append(Candidate(clauses, z, "interaction"))
+    return out
 
 
 def _pair_levels(

@@ -266,16 +266,23 @@ def analyse_store(
     return analyzer, ctx
 
 
+def _clause_text(c: dict[str, Any]) -> str:
+    if c["op"] == "in":
+        return f"{c['feature']} in ({', '.join(map(str, c['value']))})"
+    return f"{c['feature']} = {c['value']}"
+
+
 def evidence(ctx: LotContext, cause: dict[str, Any], bins: int = 12) -> dict[str, Any]:
     """The data behind a finding, for a chart: the scrap rate over the range of its numeric
     feature (within its categorical clause, if any), or over the levels of its column."""
     frame, y, w = ctx.frame, ctx.y, ctx.produced
     clauses = cause["clauses"]
     rows = np.ones(len(frame), bool)
-    numeric = [c for c in clauses if c["op"] != "="]
+    numeric = [c for c in clauses if c["op"] not in ("=", "in")]
     for c in clauses:
-        if c["op"] == "=" and numeric and c["feature"] in frame:
-            rows &= (frame[c["feature"]].astype(str) == str(c["value"])).to_numpy()
+        if c["op"] in ("=", "in") and numeric and c["feature"] in frame:
+            values = [str(v) for v in c["value"]] if c["op"] == "in" else [str(c["value"])]
+            rows &= frame[c["feature"]].astype(str).isin(values).to_numpy()
     if numeric and numeric[0]["feature"] in frame:
         cl = numeric[0]
         x = frame[cl["feature"]].to_numpy(float)
@@ -289,7 +296,7 @@ def evidence(ctx: LotContext, cause: dict[str, Any], bins: int = 12) -> dict[str
         return {
             "kind": "numeric",
             "feature": cl["feature"],
-            "within": [f"{c['feature']} = {c['value']}" for c in clauses if c["op"] == "="],
+            "within": [_clause_text(c) for c in clauses if c["op"] in ("=", "in")],
             "threshold": cl["value"],
             "op": cl["op"],
             "bins": [

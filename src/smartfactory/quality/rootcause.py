@@ -418,7 +418,7 @@ class RootCauseAnalyzer(BaseEstimator):
             stratum=stratum,
             min_rows=self.min_rows,
         )
-        chosen = choose(cands, tr_cols, c_tr, self.max_findings)
+        chosen = choose(cands, tr_cols, c_tr, self.max_findings, stratum=self.strata_name_)
         found = evaluate(
             chosen, tr_cols, te_cols, c_tr, c_te, alpha=self.alpha, correction=self.correction
         )
