@@ -75,7 +75,8 @@ class Column:
     def mask(self, op: Op, value: float | str | tuple[str, ...]) -> np.ndarray:
         if self.levels is not None and op == "in":
             assert isinstance(value, tuple | list)
-            codes = [i for i, lv in enumerate(self.levels) if lv in {str(v) for v in value}]
+            wanted = {str(v) for v in value}
+            codes = [i for i, lv in enumerate(self.levels) if lv in wanted]
             return np.isin(self.values, codes)
         if self.levels is not None:
             try:

@@ -35,6 +35,7 @@ import numpy as np
 from ..errors import InputError
 from ..kpi.engine import shift_calendar
 from ..store.db import Store
+from .conditions import Clause
 
 logger = logging.getLogger(__name__)
 
@@ -266,12 +267,6 @@ def analyse_store(
     return analyzer, ctx
 
 
-def _clause_text(c: dict[str, Any]) -> str:
-    if c["op"] == "in":
-        return f"{c['feature']} in ({', '.join(map(str, c['value']))})"
-    return f"{c['feature']} = {c['value']}"
-
-
 def evidence(ctx: LotContext, cause: dict[str, Any], bins: int = 12) -> dict[str, Any]:
     """The data behind a finding, for a chart: the scrap rate over the range of its numeric
     feature (within its categorical clause, if any), or over the levels of its column."""
@@ -296,7 +291,15 @@ def evidence(ctx: LotContext, cause: dict[str, Any], bins: int = 12) -> dict[str
         return {
             "kind": "numeric",
             "feature": cl["feature"],
-            "within": [_clause_text(c) for c in clauses if c["op"] in ("=", "in")],
+            "within": [
+                str(
+                    Clause(
+                        c["feature"], c["op"], tuple(c["value"]) if c["op"] == "in" else c["value"]
+                    )
+                )
+                for c in clauses
+                if c["op"] in ("=", "in")
+            ],
             "threshold": cl["value"],
             "op": cl["op"],
             "bins": [
