@@ -160,6 +160,21 @@ def test_clause_in_levels():
     assert cl.as_dict() == {"feature": "machine", "op": "in", "value": ["M1", "M3"]}
 
 
+def test_a_rare_condition_in_a_tail_is_stated_without_good_rows_around_it():
+    """0.6 % of the rows fail above a limit (AI4I's power failures): 64 quantile cuts alone
+    offer no cut nearer than the top 1.6 %, which mixes in twice as many good rows."""
+    from smartfactory.quality.conditions import Column, Counts, search_numeric
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(0, 1, 10_000)
+    limit = np.quantile(x, 0.994)
+    y = np.where(x > limit, 1.0, rng.random(10_000) < 0.02).astype(float)
+    found = search_numeric(Counts(y, np.ones(10_000)), Column("x", x), min_support=0.005)
+    top = next(c for c in found if c.clauses[0].op == ">")
+    inside = x > top.clauses[0].value
+    assert 50 <= inside.sum() <= 75 and y[inside].mean() > 0.85, (inside.sum(), top)
+
+
 def _lots(n: int, seed: int, rho: float, bad: str | None, feeds: int | None = None) -> tuple:
     """Lots of 200–800 units whose scrap varies from lot to lot beyond the binomial (a lot's
     own rate drawn from a beta with intra-lot correlation ``rho``); with ``bad``, that material
@@ -403,8 +418,8 @@ def test_secom_chronological_and_stratified_scores(secom):
 
 @pytest.mark.xfail(
     strict=False,
-    reason="measured 0.74404: above 0.744 by 0.00004, equal at the reference's precision; "
-    "it moves by about 0.01 with binning or seed",
+    reason="measured 0.735 (random_state 0); 0.711-0.757 over random_state 0-4, median 0.730: "
+    "104 failures in 1,567 runs, the reference's 0.744 is within that spread, not clearly beaten",
 )
 def test_secom_stratified_beats_the_random_forest_reference(secom):
     assert secom["also"]["score"] > 0.744  # README reference: random forest, stratified 5-fold
@@ -436,14 +451,35 @@ def test_ai4i_failure_mechanisms(ai4i):
     )
     m = ai4i["model"]
     assert m["validation"] == "stratified-kfold"
-    assert m["scores"]["f1"] > 0.8 > m["baseline_scores"]["f1"]
+    # 0.834 with pair features binned like raw ones and held in single precision
+    assert m["scores"]["f1"] > 0.87 and m["baseline_scores"]["f1"] < 0.8
 
 
-@pytest.mark.xfail(strict=False, reason="measured F1 0.83-0.89 depending on settings")
+@pytest.mark.xfail(
+    strict=False,
+    reason="measured 0.892 (random_state 0); 0.882-0.896 over random_state 0-4: the errors "
+    "left are rows within a few units of the generator's limits, and TWF/RNF (52 failures "
+    "no rule can name) cap F1 at 0.917",
+)
 def test_ai4i_f1_target(ai4i):
     assert ai4i["model"]["scores"]["f1"] >= 0.90
 
 
-@pytest.mark.xfail(strict=False, reason="power is found as speed and torque thresholds apart")
 def test_ai4i_power_as_one_condition(ai4i):
-    assert {"Rotational speed [rpm]", "Torque [Nm]"} in _feature_sets(ai4i)
+    # speed × torque, mechanical power up to a constant: the high-power failures (> 9 kW,
+    # 0.6 % of the rows) stated as one condition
+    power = [
+        c
+        for c in ai4i["causes"]
+        if c["significant"] and set(c["features"]) == {"Rotational speed [rpm]", "Torque [Nm]"}
+    ]
+    assert power and power[0]["rate_inside"] > 0.7, _feature_sets(ai4i)
+
+
+def test_ai4i_heat_dissipation_names_speed_itself(ai4i):
+    # not speed × a temperature, which on a kelvin scale is speed again
+    heat = [
+        c for c in ai4i["causes"] if c["significant"] and "Air temperature [K]" in c["features"]
+    ]
+    assert any("Rotational speed [rpm] <=" in c["condition"] for c in heat), heat
+    assert not any("Rotational speed [rpm] *" in c["condition"] for c in heat), heat

@@ -175,8 +175,13 @@ def nice_cut(lo: float, hi: float) -> float:
     return lo
 
 
-def cut_grid(x: np.ndarray, max_cuts: int) -> np.ndarray:
-    """Up to ``max_cuts`` cut values between distinct values at quantiles of ``x``."""
+def cut_grid(x: np.ndarray, max_cuts: int, tail: float = 0.0) -> np.ndarray:
+    """Up to ``max_cuts`` cut values between distinct values at quantiles of ``x``.
+
+    ``tail``: also cut the outer quantile steps (below 1 / ``max_cuts`` and above
+    1 − 1 / ``max_cuts``) in steps of ``tail`` / 2 from ``tail`` on. Rare conditions live in the
+    tails: with 64 cuts the smallest ``x > t`` covers 1.6 % of the rows, and AI4I's power
+    failures above 9 kW are 0.6 %, so they could only be stated mixed with as many good rows."""
     f = x[np.isfinite(x)]
     if len(f) == 0:
         return np.zeros(0)
@@ -186,7 +191,11 @@ def cut_grid(x: np.ndarray, max_cuts: int) -> np.ndarray:
     if len(u) <= max_cuts + 1:
         lo_i = np.arange(len(u) - 1)
     else:
-        q = np.quantile(f, np.linspace(0, 1, max_cuts + 1)[1:-1], method="lower")
+        levels = np.linspace(0, 1, max_cuts + 1)[1:-1]
+        if tail > 0:
+            edge = np.arange(tail, 1 / max_cuts, tail / 2)
+            levels = np.concatenate([edge, levels, 1 - edge])
+        q = np.quantile(f, levels, method="lower")
         lo_i = np.unique(np.searchsorted(u, q))
         lo_i = lo_i[lo_i < len(u) - 1]
     return np.unique([nice_cut(float(u[i]), float(u[i + 1])) for i in lo_i])
@@ -227,7 +236,7 @@ def search_numeric(
 ) -> list[Candidate]:
     """The best ``x > t`` and the best ``x <= t`` (each where the rate is higher inside)."""
     x = col.values
-    cuts = cut_grid(x, max_cuts)
+    cuts = cut_grid(x, max_cuts, min_support)
     if len(cuts) == 0:
         return []
     b = _bins(x, cuts)

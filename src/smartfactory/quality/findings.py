@@ -158,7 +158,10 @@ def candidates(
             found = search_levels(counts, col, **kw)
             out += found
             best[n] = max((c.z for c in found), default=0.0)
-    # a product or difference feature must say more than its two parts alone (Occam)
+    # a product or difference feature must say more than its two parts alone (Occam); one
+    # that does not is left out of the two-clause search as well (speed × air temperature
+    # is speed on a kelvin scale: a manager reads ``speed <= 1380``)
+    weak: set[str] = set()
     for n in numeric:
         parts = split_pair(n, columns)
         if parts is None:
@@ -170,8 +173,9 @@ def candidates(
                 )
         if best[n] <= PAIR_GAIN * max(best[parts[0]], best[parts[2]]):
             out = [c for c in out if c.clauses[0].feature != n]
+            weak.add(n)
     if interactions:
-        top = ranked[:n_pair_features]
+        top = [n for n in ranked if n not in weak][:n_pair_features]
         for i, a in enumerate(top):
             for b in top[i + 1 :]:
                 if columns[a].categorical and columns[b].categorical:
