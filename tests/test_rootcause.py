@@ -138,7 +138,7 @@ def test_a_setting_that_matters_on_some_machines_is_narrowed_to_them():
     p[m3] *= 1 + 1.5 * day[m3] / 60
     y = rng.binomial(units, p) / units
     X = pd.DataFrame({"machine": machine, "pressure": pressure, "day_index": day})
-    rc = RootCauseAnalyzer(n_splits=2).fit(
+    rc = RootCauseAnalyzer(n_splits=2, trend_feature="day_index").fit(
         X, y, sample_weight=units, strata=pd.Series(machine, name="machine")
     )
     sig = [c for c in rc.to_dict()["causes"] if c["significant"]]
@@ -148,6 +148,7 @@ def test_a_setting_that_matters_on_some_machines_is_narrowed_to_them():
     assert sig[0]["condition"].startswith("machine in (M1, M2) and pressure > ")
     wear = [c for c in sig if {"feature": "machine", "op": "=", "value": "M3"} in c["clauses"]]
     assert wear and any(k["feature"] == "day_index" for k in wear[0]["clauses"]), sig
+    assert wear[0]["test"] == "trend" and sig[0]["test"] == "rate"
 
 
 def test_clause_in_levels():
@@ -173,6 +174,29 @@ def test_a_rare_condition_in_a_tail_is_stated_without_good_rows_around_it():
     top = next(c for c in found if c.clauses[0].op == ">")
     inside = x > top.clauses[0].value
     assert 50 <= inside.sum() <= 75 and y[inside].mean() > 0.85, (inside.sum(), top)
+
+
+def test_a_steady_wear_out_is_tested_as_a_trend_not_a_split():
+    """Scrap on one machine rising linearly to 2.5× over 60 days: the trend test over the lots'
+    days has more power than the split at one day (the early side is itself partly worn), and
+    a machine without wear stays unremarkable under it."""
+    from smartfactory.quality.conditions import Counts
+    from smartfactory.quality.findings import p_value, trend_p_value
+
+    rng = np.random.default_rng(7)
+    n = 600
+    machine = rng.integers(0, 4, n)
+    day = rng.uniform(0, 60, n)
+    units = rng.integers(200, 600, n).astype(float)
+    rate = 0.02 * np.where(machine == 0, 1 + 1.5 * day / 60, 1.0)
+    y = rng.binomial(units.astype(int), rate) / units
+    c = Counts(y, units, machine)
+    worn, steady = machine == 0, machine == 1
+    z_trend, p_trend = trend_p_value(c, worn, day, 1.0)
+    z_split, _ = p_value(c, worn & (day > 30))
+    assert z_trend > z_split > 0 and p_trend < 1e-6, (z_trend, z_split)
+    assert abs(trend_p_value(c, steady, day, 1.0)[0]) < 2.5
+    assert trend_p_value(c, worn, day, -1.0)[1] > 0.99  # one-sided: falling is not rising
 
 
 def _lots(n: int, seed: int, rho: float, bad: str | None, feeds: int | None = None) -> tuple:
@@ -361,14 +385,15 @@ def seed_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list]:
 
 
 def test_simulator_causes_are_the_top_findings(seed_results):
-    # measured: 17 of 20 seeds. The misses are slow degradations (scrap rising to 2.1–2.8×
-    # by the end on one machine) whose evidence in 60 days of lots is thin: seed 8's machine
-    # shows a scrap trend of z ≈ 2 on all the data, seeds 1 and 19 about z = 2 on the
-    # held-out lots. This floor guards against regressions.
-    assert sum(seed_results["hits"]) >= 17, seed_results["hits"]
+    # measured: 18 of 20 seeds. The misses are slow degradations (scrap rising to 2.1–2.8×
+    # by the end on one machine) whose evidence in 60 days of lots is thin: on the held-out
+    # lots the degrading machine's scrap trend is z = 1.4 (seed 1) and z = 1.1 (seed 8),
+    # where seed 19's, found since the trend test, is z = 2.7. This floor guards against
+    # regressions.
+    assert sum(seed_results["hits"]) >= 18, seed_results["hits"]
 
 
-@pytest.mark.xfail(strict=True, reason="issue target 19 of 20 seeds; 17 of 20 measured")
+@pytest.mark.xfail(strict=True, reason="issue target 19 of 20 seeds; 18 of 20 measured")
 def test_simulator_causes_target(seed_results):
     assert sum(seed_results["hits"]) >= 19
 

@@ -255,7 +255,12 @@ def analyse_store(
     from .rootcause import RootCauseAnalyzer
 
     ctx = lot_context(store, product=product, start=start, end=end)
-    defaults = {"derived_features": False, "min_support": 0.002, "min_rows": LOT_MIN_ROWS}
+    defaults = {
+        "derived_features": False,
+        "min_support": 0.002,
+        "min_rows": LOT_MIN_ROWS,
+        "trend_feature": "day_index",
+    }
     analyzer = RootCauseAnalyzer(**{**defaults, **params})
     analyzer.fit(
         ctx.frame,

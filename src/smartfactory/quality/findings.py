@@ -81,6 +81,7 @@ class Finding:
     train: dict[str, float | None] = field(default_factory=dict)
     importance: float = 0.0
     concentrated_in: dict[str, Any] | None = None
+    test: str = "rate"  # "rate" (inside against outside) or "trend" (see trend_p_value)
 
     @property
     def condition(self) -> str:
@@ -110,6 +111,7 @@ class Finding:
             "defective_inside": self.defective_inside,
             "n_outside": self.n_outside,
             "defective_outside": self.defective_outside,
+            "test": self.test,
             "p_value": self.p_value,
             "p_adjusted": self.p_adjusted,
             "significant": self.significant,
@@ -386,6 +388,46 @@ def p_value(counts: Counts, m: np.ndarray, phi: float = 1.0) -> tuple[float, flo
     return z / math.sqrt(phi), float(stats.norm.sf(zc))
 
 
+def trend_p_value(
+    counts: Counts, within: np.ndarray, x: np.ndarray, sign: float, phi: float = 1.0
+) -> tuple[float, float]:
+    """One-sided test that the rate rises with ``x`` (falls, with ``sign`` −1) among the rows
+    ``within`` (one machine's lots): the Cochran–Armitage trend score summed over the strata of
+    ``counts`` (the machine refined by the conditions chosen before), its z divided by √``phi``.
+    Returns (z, p).
+
+    For a wear-out (``machine = M01 and day_index > 32.5``) this uses each lot's day rather
+    than its side of 32.5: scrap rising steadily over the period is a slope, and a split at one
+    day compares the late lots with early ones that are themselves partly worn."""
+    from scipy import stats
+
+    k = within & np.isfinite(x) & (counts.tot > 0)
+    s, w, pos, xv = counts.strata[k], counts.tot[k], counts.pos[k], x[k]
+    n = np.bincount(s, w, counts.n_strata)
+    ok = n > 0
+    safe = np.where(ok, n, 1.0)
+    p_s = np.bincount(s, pos, counts.n_strata) / safe
+    x_s = np.bincount(s, w * xv, counts.n_strata) / safe
+    dx = xv - x_s[s]
+    t = float(np.sum((pos - w * p_s[s]) * dx))
+    v = float(np.sum(p_s * (1 - p_s) * np.bincount(s, w * dx * dx, counts.n_strata)))
+    if v <= 0:
+        return math.nan, 1.0
+    z = sign * t / math.sqrt(v * phi)
+    return z, float(stats.norm.sf(z))
+
+
+def _trend_clause(clauses: tuple[Clause, ...], trend: tuple[str, str] | None) -> Clause | None:
+    """The clause on the time feature of a condition ``stratum = L (or in …) and time op t``."""
+    if trend is None or len(clauses) != 2:
+        return None
+    stratum, time = trend
+    a, b = sorted(clauses, key=lambda c: c.feature != stratum)
+    if a.feature == stratum and a.op in ("=", "in") and b.feature == time and b.op in (">", "<="):
+        return b
+    return None
+
+
 def adjust(p: list[float], method: Correction) -> list[float]:
     """Benjamini–Hochberg or Holm adjusted p-values."""
     if not p:
@@ -428,8 +470,13 @@ def evaluate(
     alpha: float,
     correction: Correction,
     conditional: bool = True,
+    trend: tuple[str, str] | None = None,
 ) -> list[Finding]:
-    """Held-out rates and tests of the chosen conditions (each given the earlier ones)."""
+    """Held-out rates and tests of the chosen conditions (each given the earlier ones).
+
+    ``trend``: (stratum, time feature). A condition on the time feature within strata
+    (a machine's late days) is tested for a trend over time within them
+    (:func:`trend_p_value`); its rates are still those inside and outside the condition."""
     out: list[Finding] = []
     prior: list[np.ndarray] = []
     masks = [mask(test_cols, c.clauses) for c in chosen]
@@ -437,7 +484,15 @@ def evaluate(
     for c, m_te in zip(chosen, masks, strict=True):
         m_tr = mask(train_cols, c.clauses)
         r = _rates(test, m_te)
-        z, p = p_value(test.with_strata(prior) if conditional else test, m_te, phi)
+        cells = test.with_strata(prior) if conditional else test
+        tc = _trend_clause(c.clauses, trend)
+        if tc is not None:
+            other = next(cl for cl in c.clauses if cl is not tc)
+            within = mask(test_cols, (other,))
+            x = test_cols[tc.feature].values
+            z, p = trend_p_value(cells, within, x, 1.0 if tc.op == ">" else -1.0, phi)
+        else:
+            z, p = p_value(cells, m_te, phi)
         tr = _rates(train, m_tr)
         f = Finding(
             c.clauses,
@@ -453,6 +508,7 @@ def evaluate(
             z_test=z if math.isfinite(z) else None,
             p_value=p,
             train={k: tr[k] for k in ("rate_inside", "rate_outside", "support")},
+            test="rate" if tc is None else "trend",
         )
         out.append(f)
         if conditional:

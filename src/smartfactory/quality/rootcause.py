@@ -99,6 +99,11 @@ class RootCauseAnalyzer(BaseEstimator):
         The class of ``y`` studied against the rest (default: 1, True, or the rarer of two).
     also_stratified:
         With a time column, also report the stratified k-fold score.
+    trend_feature:
+        A numeric column that counts time (the store's ``day_index``). With ``strata``, a
+        condition on it within strata (``machine = M01 and day_index > 32.5``: a wear-out) is
+        tested on the held-out part as a trend over it within them, not as a split at the
+        threshold (:func:`~smartfactory.quality.findings.trend_p_value`).
     n_jobs, random_state:
         Threads of LightGBM; seed of every random choice (results are deterministic).
 
@@ -130,6 +135,7 @@ class RootCauseAnalyzer(BaseEstimator):
         correction: Correction = "bh",
         positive: Any = None,
         also_stratified: bool = True,
+        trend_feature: str | None = None,
         n_jobs: int = 2,
         random_state: int = 0,
     ) -> None:
@@ -147,6 +153,7 @@ class RootCauseAnalyzer(BaseEstimator):
         self.correction = correction
         self.positive = positive
         self.also_stratified = also_stratified
+        self.trend_feature = trend_feature
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -419,8 +426,18 @@ class RootCauseAnalyzer(BaseEstimator):
             min_rows=self.min_rows,
         )
         chosen = choose(cands, tr_cols, c_tr, self.max_findings, stratum=self.strata_name_)
+        trend = None
+        if self.trend_feature is not None and self.strata_name_ is not None:
+            trend = (self.strata_name_, self.trend_feature)
         found = evaluate(
-            chosen, tr_cols, te_cols, c_tr, c_te, alpha=self.alpha, correction=self.correction
+            chosen,
+            tr_cols,
+            te_cols,
+            c_tr,
+            c_te,
+            alpha=self.alpha,
+            correction=self.correction,
+            trend=trend,
         )
         total = sum(importance.values()) or 1.0
         for f in found:
@@ -509,7 +526,13 @@ class RootCauseAnalyzer(BaseEstimator):
                 "train_rows": self.split_["train"],
                 "test_rows": self.split_["test"],
                 "test": "one-sided Fisher exact (one table) or Cochran–Mantel–Haenszel "
-                "(strata or earlier findings), on the held-out rows",
+                "(strata or earlier findings), on the held-out rows"
+                + (
+                    f"; a condition on {self.trend_feature} within strata: Cochran–Armitage "
+                    f"trend over {self.trend_feature} within them"
+                    if self.trend_feature is not None and self.strata_name_ is not None
+                    else ""
+                ),
                 "correction": {"bh": "benjamini-hochberg", "holm": "holm"}[self.correction],
                 "alpha": self.alpha,
             },
