@@ -81,6 +81,10 @@ def test_rootcause_page_and_json(client):
     page = client.get("/quality/rootcause?lang=en")
     assert page.status_code == 200 and "Root cause of scrap" in page.text
     assert "model score" in page.text
+    # a machine's late days are tested as a trend, and the card says so
+    assert {c["test"] for c in d["causes"]} <= {"rate", "trend"}
+    trend = sum(c["test"] == "trend" for c in d["causes"])
+    assert page.text.count("tested as a trend over time") == trend
     # the product is chosen from the company's products, not typed
     options = page.text.split('<select name="product"', 1)[1].split("</select>", 1)[0]
     assert options.count("<option") >= 3 and "all products" in options

@@ -299,6 +299,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "q_lift": {"en": "Ratio", "ko": "배율"},
     "q_support": {"en": "Share of units", "ko": "해당 비율"},
     "q_adjusted": {"en": "adjusted", "ko": "보정"},
+    "q_trend_test": {
+        "en": "tested as a trend over time on this machine (held-out lots), not as a split",
+        "ko": "이 설비의 시간에 따른 추세로 검정 (검증용 로트, 구간 비교 아님)",
+    },
     "q_mostly_on": {"en": "Mostly on", "ko": "주로 발생한 설비"},
     "q_no_causes": {
         "en": "No condition stood out: scrap looks like common-cause variation.",
