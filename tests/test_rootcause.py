@@ -316,6 +316,11 @@ def test_cli_json_and_text(tmp_path):
     assert d["causes"] and {"feature", "condition", "support", "p_value"} <= set(d["causes"][0])
     text = run(main, ["rootcause", "--data", str(f), "--target", "result", "--ignore", "ts"])
     assert text.exit_code == 0 and "Causes" in text.output
+    # units in brackets are the user's text, not terminal markup: "temp [degc]" stays whole
+    units = tmp_path / "units.csv"
+    X.rename(columns={"temp": "temp [degc]"}).assign(result=y).to_csv(units, index=False)
+    text = run(main, ["rootcause", "--data", str(units), "--target", "result"], terminal_width=200)
+    assert text.exit_code == 0 and "temp [degc] >" in text.output, text.output
     bad = run(main, ["rootcause", "--data", str(f), "--target", "colour"])
     assert bad.exit_code == 1 and "error:" in bad.output and "colour" in bad.output
 

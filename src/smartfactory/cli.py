@@ -14,6 +14,7 @@ import click
 import pyarrow as pa
 import pyarrow.csv as pacsv
 from rich.table import Table
+from rich.text import Text
 from rich.tree import Tree
 
 from . import __version__
@@ -43,7 +44,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except SmartFactoryError as exc:
-            console.print(f"[red]error:[/red] {exc}")
+            console.print(Text.assemble(("error:", "red"), f" {exc}"))
             sys.exit(1)
 
 
@@ -94,7 +95,7 @@ def import_cmd(files: tuple[Path, ...], kind: str | None, db: Path | None, fmt: 
         t = Table("file", "kind", "rows", "accepted", "duplicates", "rejected", "reasons")
         for r in reports:
             if r.error:
-                t.add_row(r.source, "-", "-", "-", "-", "-", "[red]not read (below)[/red]")
+                t.add_row(r.source, "-", "-", "-", "-", "-", Text("not read (below)", "red"))
                 continue
             d = r.as_dict()
             reasons = (
@@ -106,13 +107,13 @@ def import_cmd(files: tuple[Path, ...], kind: str | None, db: Path | None, fmt: 
                 f"{d['rows']:,}",
                 f"{d['accepted']:,}",
                 f"{d['duplicates']:,}",
-                f"[red]{d['rejected']:,}[/red]" if d["rejected"] else "0",
+                Text(f"{d['rejected']:,}", "red") if d["rejected"] else "0",
                 reasons,
             )
         out.print(t)
         for r in reports:
             if r.error:
-                out.print(f"[red]not read:[/red] {r.error}", soft_wrap=True)
+                out.print(Text.assemble(("not read:", "red"), f" {r.error}"), soft_wrap=True)
         if any(r.result and r.result.rejected for r in reports):
             out.print("See rejected rows with: smartfactory dead-letters")
     if all(not r.ok for r in reports):
@@ -268,14 +269,16 @@ def trace(lot: str, db: Path | None, fmt: str) -> None:
         print_json(tr.as_dict())
         return
     info = tr.info
-    root = Tree(f"[bold]{lot}[/bold] {info.get('product', '')} qty {info.get('quantity', '')}")
-    up = root.add("[cyan]made from (upstream)[/cyan]")
+    root = Tree(
+        Text.assemble((lot, "bold"), f" {info.get('product', '')} qty {info.get('quantity', '')}")
+    )
+    up = root.add(Text("made from (upstream)", "cyan"))
     for n in tr.upstream:
         up.add(
             f"{'  ' * (-n.depth - 1)}{n.lot} ← {n.via}  {n.info.get('product') or ''} "
             f"{n.info.get('supplier') or n.info.get('machine') or ''}"
         )
-    down = root.add("[magenta]went into (downstream)[/magenta]")
+    down = root.add(Text("went into (downstream)", "magenta"))
     for n in tr.downstream:
         down.add(f"{'  ' * (n.depth - 1)}{n.lot} ← {n.via}  {n.info.get('product') or ''}")
     prod = root.add("production")
@@ -889,10 +892,9 @@ def _print_rootcause(r: dict[str, Any]) -> None:
         )
     t = Table("#", "condition", "inside", "outside", "lift", "support", "p (adj.)", title="Causes")
     for c in r["causes"]:
-        mark = "" if c["significant"] else "[dim]"
         t.add_row(
             str(c["rank"]),
-            f"{mark}{c['condition']}",
+            Text(c["condition"], "" if c["significant"] else "dim"),
             _pct(c["rate_inside"]),
             _pct(c["rate_outside"]),
             f"{c['lift']:.2f}" if c["lift"] else "–",

@@ -21,9 +21,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from .settings import get_settings
 from .store.db import Store
 
-#: messages, progress and errors (stderr); results (stdout)
-console = Console(stderr=True)
-out = Console()
+#: messages, progress and errors (stderr); results (stdout). Markup is off: what they print
+#: is mostly the user's own text (column names with units such as ``Speed [rpm]``, file
+#: names, reasons), which Rich would read as style tags and drop; styles are given as
+#: :class:`rich.text.Text` where wanted.
+console = Console(stderr=True, markup=False)
+out = Console(markup=False)
 
 DB_OPTION = click.option(
     "--db",
@@ -64,7 +67,7 @@ def open_store(db: Path | None, *, read_only: bool = False) -> Iterator[Store]:
 def progress_bar(label: str = "{task.description}") -> Progress:
     """A transient progress bar on stderr: label, bar, done / total, time left."""
     return Progress(
-        TextColumn(label),
+        TextColumn(label, markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeRemainingColumn(),

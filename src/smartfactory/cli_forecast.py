@@ -13,6 +13,7 @@ from typing import Any
 import click
 from rich.progress import Progress
 from rich.table import Table
+from rich.text import Text
 
 from .cli_common import DB_OPTION, JOBS_OPTION, console, out, print_json, progress_bar
 from .errors import ConfigError
@@ -282,9 +283,8 @@ def plan(
     t = Table("line", "week", "load h", "capacity h", "utilisation", title="Line load")
     for r in p.load.to_dict(orient="records"):
         util = r["utilisation"]
-        cell = "–" if util != util else f"{100 * util:.0f} %"
-        if r["overloaded"]:
-            cell = f"[red]{cell} overloaded[/red]"
+        text = "–" if util != util else f"{100 * util:.0f} %"
+        cell = Text(f"{text} overloaded", "red") if r["overloaded"] else Text(text)
         t.add_row(
             r["line"],
             f"{r['week']:%Y-%m-%d}",

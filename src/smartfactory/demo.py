@@ -11,6 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
+from rich.text import Text
 
 from .ingest.importer import import_files
 from .kpi.engine import KpiQuery, compute
@@ -54,7 +55,9 @@ def print_summary(summary: Summary, console: Console) -> None:
         else "no state data"
     )
     records = ", ".join(f"{k} {v:,}" for k, v in summary.records.items() if v)
-    console.print(f"[bold]{summary.machines} machines[/bold], {span}; records: {records}")
+    console.print(
+        Text.assemble((f"{summary.machines} machines", "bold"), f", {span}; records: {records}")
+    )
     t = Table(
         "line",
         "OEE",
@@ -106,7 +109,9 @@ def _demo_admin(settings: Settings, files_dir: Path, console: Console) -> None:
     password = secrets.token_urlsafe(9)
     with Store(settings.db, default_timezone=settings.timezone) as store:
         add_user(store, "admin", password, enterprise=plant["enterprise"], role="admin")
-    console.print(f"sign in as [bold]admin[/bold] with password [bold]{password}[/bold]")
+    console.print(
+        Text.assemble("sign in as ", ("admin", "bold"), " with password ", (password, "bold"))
+    )
 
 
 def _pct(v: float | None) -> str:
