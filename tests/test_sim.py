@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 from pathlib import Path
@@ -334,6 +335,18 @@ def test_the_bad_lot_scraps_more(plant: tuple[Path, dict, dict]) -> None:
     d, _, truth = plant
     bad, other = _lot_split(d, _cause(truth, "material_lot"))
     assert bad > 1.8 * other
+
+
+@pytest.mark.parametrize("seed", [219, 221])
+def test_the_bad_lot_is_one_production_draws_on(tmp_path: Path, seed: int) -> None:
+    # these seeds once drew a lot in use only over Seollal 2025 (27–30 January, the plant
+    # closed): a cause that touched no unit, which no analysis can find in the data
+    simulate(tmp_path, machines=12, days=60, seed=seed)
+    truth = json.loads((tmp_path / "ground_truth.json").read_text("utf-8"))
+    lot = next(c["lot"] for c in truth["scrap_causes"] if c["kind"] == "material_lot")
+    with (tmp_path / "genealogy.csv").open(encoding="utf-8") as f:
+        children = [r for r in csv.DictReader(f) if r["parent_lot"] == lot]
+    assert len(children) >= 5, (lot, len(children))
 
 
 def test_the_degrading_machine_gets_worse(plant: tuple[Path, dict, dict]) -> None:

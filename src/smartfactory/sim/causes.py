@@ -16,10 +16,13 @@ machine, whose MTBF also shrinks linearly to ``mtbf_factor_end`` × its initial 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 import numpy as np
 
+from .calendar import day_of, local_seconds
 from .materials import RawLot
 from .plant import MachineSpec, Plant
 from .process import GRID_S, ProcessGrid
@@ -72,9 +75,19 @@ class Causes:
 
 
 def draw_causes(
-    plant: Plant, raw: dict[str, list[RawLot]], t0: int, t1: int, rng: np.random.Generator
+    plant: Plant,
+    raw: dict[str, list[RawLot]],
+    t0: int,
+    t1: int,
+    rng: np.random.Generator,
+    workday: Callable[[date], bool] | None = None,
 ) -> Causes:
-    """Pick one cause of each kind. Affected machines differ where the plant allows."""
+    """Pick one cause of each kind. Affected machines differ where the plant allows.
+
+    ``workday``: whether the plant works on a date. A bad lot's time in use counts working
+    days only: a lot delivered before a long holiday (Seollal 2025 closed the plant from 27 to
+    30 January) may be in use for four days without a unit made from it, and a cause that
+    touched no unit cannot be found in the data."""
     # (a) a parameter threshold on some machines of one line
     line = sorted(plant.lines)[int(rng.integers(0, len(plant.lines)))]
     members = plant.lines[line]
@@ -91,7 +104,16 @@ def draw_causes(
 
     # (b) one bad purchased lot, opened in the middle of the period
     def overlap(r: RawLot, a: float, b: float) -> float:
-        return min(r.use_to, b) - max(r.use_from, a)
+        lo, hi = max(r.use_from, a), min(r.use_to, b)
+        if workday is None or hi <= lo:
+            return hi - lo
+        total, d = 0.0, day_of(int(lo))
+        while local_seconds(d) < hi:
+            if workday(d):
+                s = local_seconds(d)
+                total += max(0.0, min(hi, s + 86_400) - max(lo, s))
+            d += timedelta(days=1)
+        return total
 
     # prefer a material with several lots in use for a day or more, so that the bad lot has
     # good ones to be compared with (a short period may not have any)
@@ -100,7 +122,8 @@ def draw_causes(
     mat = mats[int(rng.integers(0, len(mats)))]
     lo, hi = t0 + (t1 - t0) * 0.15, t0 + (t1 - t0) * 0.85
 
-    # a lot in use for at least half a day of the middle of the period, so it leaves a mark
+    # a lot in use for at least half a working day of the middle of the period, so it leaves
+    # a mark (holidays do not count: nothing is made from a lot then)
     mid = [r for r in raw[mat] if overlap(r, lo, hi) >= 43_200]
     if not mid:
         mid = [max(raw[mat], key=lambda r: overlap(r, t0, t1))]

@@ -110,7 +110,11 @@ def simulate(
     ]
     clocks = [WorkClock(mc.ws, mc.we) for mc in mcals]
     raw = raw_lot_schedule(plant, cal, _rng(seed, "materials"))
-    cz = draw_causes(plant, raw, t0, t1, _rng(seed, "causes")) if causes else Causes()
+    cz = (
+        draw_causes(plant, raw, t0, t1, _rng(seed, "causes"), workday=cal.is_workday)
+        if causes
+        else Causes()
+    )
     demand = demand_model(plant, cal, mcals, _rng(seed, "demand"))
     orders = generate_orders(plant, cal, demand, _rng(seed, "orders"))
     queues = plan_orders(orders, plant, clocks, t0)
