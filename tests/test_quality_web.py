@@ -85,6 +85,8 @@ def test_rootcause_page_and_json(client):
     assert {c["test"] for c in d["causes"]} <= {"rate", "trend"}
     trend = sum(c["test"] == "trend" for c in d["causes"])
     assert page.text.count("tested as a trend over time") == trend
+    aliased = sum(bool(c["aliases"]) for c in d["causes"])
+    assert page.text.count("the same lots as") == aliased
     # the product is chosen from the company's products, not typed
     options = page.text.split('<select name="product"', 1)[1].split("</select>", 1)[0]
     assert options.count("<option") >= 3 and "all products" in options

@@ -151,6 +151,25 @@ def test_a_setting_that_matters_on_some_machines_is_narrowed_to_them():
     assert wear[0]["test"] == "trend" and sig[0]["test"] == "rate"
 
 
+def test_lots_received_together_are_named_together():
+    """Two materials' lots drawn by the same production lots: the data cannot tell which is
+    bad, so the finding names the other beside it; a lot that is only mostly shared is not."""
+    rng = np.random.default_rng(2)
+    n = 3000
+    day = rng.integers(0, 60, n)
+    pcb = np.where((day >= 20) & (day < 25), "PCB-20", np.where(day < 20, "PCB-1", "PCB-25"))
+    scr = np.where((day >= 20) & (day < 25), "SCR-20", np.where(day < 40, "SCR-1", "SCR-40"))
+    bolt = np.where((day >= 20) & (day < 27), "B-20", "B-1")  # 2 more days: not the same rows
+    units = rng.integers(200, 600, n)
+    p = np.where(pcb == "PCB-20", 0.08, 0.02)
+    y = rng.binomial(units, p) / units
+    X = pd.DataFrame({"pcb": pcb, "screw": scr, "bolt": bolt, "x": rng.normal(0, 1, n)})
+    r = RootCauseAnalyzer(n_splits=2).fit(X, y, sample_weight=units).to_dict()
+    lot = next(c for c in r["causes"] if c["significant"] and c["features"] in (["pcb"], ["screw"]))
+    other = "screw = SCR-20" if lot["features"] == ["pcb"] else "pcb = PCB-20"
+    assert [a["condition"] for a in lot["aliases"]] == [other], lot
+
+
 def test_clause_in_levels():
     from smartfactory.quality.conditions import Clause, Column
 
@@ -345,10 +364,14 @@ def matches(cause: dict, finding: dict) -> bool:
     cl = finding["clauses"]
     if cause["kind"] == "parameter":  # the tag, above some threshold
         return any(c["feature"].startswith(cause["tag"] + "_") and c["op"] == ">" for c in cl)
-    if cause["kind"] == "material_lot":  # that lot of that material
+    if cause["kind"] == "material_lot":  # that lot of that material, or a lot named beside
+        # it as covering the same production lots (received and drawn together: the data
+        # cannot tell which of them is bad, and the finding says so)
+        sets = [cl, *(a["clauses"] for a in finding.get("aliases", []))]
         return any(
             c["feature"] == f"material_lot[{cause['material']}]" and c["value"] == cause["lot"]
-            for c in cl
+            for s in sets
+            for c in s
         )
     # degradation: about that machine, its late days or its drifting tag, and mostly its units
     about = any(

@@ -894,7 +894,10 @@ def _print_rootcause(r: dict[str, Any]) -> None:
     for c in r["causes"]:
         t.add_row(
             str(c["rank"]),
-            Text(c["condition"], "" if c["significant"] else "dim"),
+            Text(
+                "\n".join([c["condition"], *(f"≡ {a['condition']}" for a in c["aliases"])]),
+                "" if c["significant"] else "dim",
+            ),
             _pct(c["rate_inside"]),
             _pct(c["rate_outside"]),
             f"{c['lift']:.2f}" if c["lift"] else "–",
@@ -905,7 +908,8 @@ def _print_rootcause(r: dict[str, Any]) -> None:
     v = r["findings_validation"]
     out.print(
         f"rates and p-values on the held-out {v['test_rows']:,} rows ({v['split']} split), "
-        f"{v['correction']} at {v['alpha']}; ✓ = significant. --format json for every detail."
+        f"{v['correction']} at {v['alpha']}; ✓ = significant; ≡ the same rows (lots used "
+        "together: the data cannot tell which). --format json for every detail."
     )
 
 

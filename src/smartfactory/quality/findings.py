@@ -82,6 +82,8 @@ class Finding:
     importance: float = 0.0
     concentrated_in: dict[str, Any] | None = None
     test: str = "rate"  # "rate" (inside against outside) or "trend" (see trend_p_value)
+    #: conditions on other columns that cover the same rows (lots received and used together)
+    aliases: list[tuple[Clause, ...]] = field(default_factory=list)
 
     @property
     def condition(self) -> str:
@@ -118,6 +120,11 @@ class Finding:
             "importance": self.importance,
             "train": self.train,
         }
+        aliases: list[dict[str, object]] = [
+            {"condition": condition_text(a), "clauses": [c.as_dict() for c in a]}
+            for a in self.aliases
+        ]
+        out["aliases"] = aliases
         if self.concentrated_in is not None:
             out["concentrated_in"] = self.concentrated_in
         return out

@@ -31,7 +31,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from ..errors import InputError
-from .conditions import Column, Counts
+from .conditions import Clause, Column, Counts
 from .findings import (
     MIN_ROWS,
     Z_MIN,
@@ -60,6 +60,8 @@ logger = logging.getLogger(__name__)
 
 Metric = Literal["roc_auc", "average_precision", "f1"]
 INNER_FOLDS = 3
+#: a level of another column whose rows overlap a finding's this much is named beside it
+ALIAS_JACCARD = 0.95
 
 
 class RootCauseAnalyzer(BaseEstimator):
@@ -227,6 +229,7 @@ class RootCauseAnalyzer(BaseEstimator):
         }
         self.findings_, self.contrasts_ = self._findings(data, fitted.importance, train, test)
         self._concentration(data, strata_levels)
+        self._aliases(data)
         self.feature_names_in_ = np.array(raw, dtype=object)
         self.n_features_in_ = len(raw)
         self.dropped_ = dropped
@@ -471,6 +474,34 @@ class RootCauseAnalyzer(BaseEstimator):
             units = np.bincount(data.strata[m], data.w[m], len(levels))
             k = int(np.argmax(units))
             f.concentrated_in = {"stratum": levels[k], "share": float(units[k] / units.sum())}
+
+    def _aliases(self, data: Data) -> None:
+        """Levels of other columns that cover (nearly) the same rows as a finding's level.
+
+        Two material lots received together and always drawn by the same production lots are
+        one condition in the data: which of them is bad cannot be told from it, and naming one
+        would be a coin toss. The finding keeps the level the search chose and lists the
+        others (Jaccard index of their rows ≥ :data:`ALIAS_JACCARD`, over all rows), so that
+        both are checked."""
+        cats = [c for c in data.columns if c.levels is not None]
+        for f in [*self.findings_, *self.contrasts_]:
+            if len(f.clauses) != 1 or f.clauses[0].op != "=":
+                continue
+            own = f.clauses[0]
+            m = data[own.feature].mask(own.op, own.value)
+            n_in = int(m.sum())
+            if n_in == 0:
+                continue
+            for col in cats:
+                if col.name == own.feature or col.name == self.strata_name_:
+                    continue
+                codes = col.values
+                ok = codes >= 0
+                both = np.bincount(codes[m & ok], minlength=len(col.levels or []))
+                total = np.bincount(codes[ok], minlength=len(both))
+                jac = both / np.maximum(1, n_in + total - both)
+                for k in np.flatnonzero(jac >= ALIAS_JACCARD):
+                    f.aliases.append((Clause(col.name, "=", (col.levels or [])[k]),))
 
     # -- output ----------------------------------------------------------------------------
 

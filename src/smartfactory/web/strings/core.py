@@ -299,6 +299,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "q_lift": {"en": "Ratio", "ko": "배율"},
     "q_support": {"en": "Share of units", "ko": "해당 비율"},
     "q_adjusted": {"en": "adjusted", "ko": "보정"},
+    "q_same_rows": {
+        "en": "the same lots as (always used together: the data cannot tell which of them)",
+        "ko": "같은 로트에 함께 사용됨 (데이터로는 어느 쪽인지 구분할 수 없음)",
+    },
     "q_trend_test": {
         "en": "tested as a trend over time on this machine (held-out lots), not as a split",
         "ko": "이 설비의 시간에 따른 추세로 검정 (검증용 로트, 구간 비교 아님)",
