@@ -25,7 +25,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -205,7 +205,13 @@ def candidates(
     return list(unique.values())
 
 
-def mask(columns: dict[str, Column], clauses: tuple[Clause, ...]) -> np.ndarray:
+class Columns(Protocol):
+    """Columns by name: a dict of them, or the analyser's data (which derives pair features)."""
+
+    def __getitem__(self, name: str, /) -> Column: ...
+
+
+def mask(columns: Columns, clauses: tuple[Clause, ...]) -> np.ndarray:
     m: np.ndarray | None = None
     for cl in clauses:
         k = columns[cl.feature].mask(cl.op, cl.value)

@@ -23,6 +23,7 @@ judged within each stratum, so differences between the strata themselves are not
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from typing import Any, Literal
@@ -41,6 +42,7 @@ from .findings import (
     candidates,
     choose,
     evaluate,
+    mask,
     p_value,
     rank,
 )
@@ -228,8 +230,11 @@ class RootCauseAnalyzer(BaseEstimator):
             k: v / total for k, v in sorted(fitted.importance.items(), key=lambda kv: -kv[1])
         }
         self.findings_, self.contrasts_ = self._findings(data, fitted.importance, train, test)
-        self._concentration(data, strata_levels)
-        self._aliases(data)
+        cats = [c for c in data.columns if c.levels is not None]
+        for f in [*self.findings_, *self.contrasts_]:
+            m = mask(data, f.clauses)  # on all rows
+            self._concentration(f, m, data, strata_levels)
+            self._aliases(f, m, cats)
         self.feature_names_in_ = np.array(raw, dtype=object)
         self.n_features_in_ = len(raw)
         self.dropped_ = dropped
@@ -432,16 +437,16 @@ class RootCauseAnalyzer(BaseEstimator):
         trend = None
         if self.trend_feature is not None and self.strata_name_ is not None:
             trend = (self.strata_name_, self.trend_feature)
-        found = evaluate(
-            chosen,
-            tr_cols,
-            te_cols,
-            c_tr,
-            c_te,
+        check = functools.partial(
+            evaluate,
+            train_cols=tr_cols,
+            test_cols=te_cols,
+            train=c_tr,
+            test=c_te,
             alpha=self.alpha,
             correction=self.correction,
-            trend=trend,
         )
+        found = check(chosen, trend=trend)
         total = sum(importance.values()) or 1.0
         for f in found:
             f.importance = sum(importance.get(n, 0.0) for n in set(f.features)) / total
@@ -449,59 +454,43 @@ class RootCauseAnalyzer(BaseEstimator):
         contrasts = sorted(
             (c for c in cands if c.source == "contrast" and c.z >= Z_MIN), key=lambda c: -c.z
         )[:50]
-        con = evaluate(
-            contrasts,
-            tr_cols,
-            te_cols,
-            c_tr,
-            c_te,
-            alpha=self.alpha,
-            correction=self.correction,
-            conditional=False,
-        )
+        con = check(contrasts, conditional=False)
         return rank(found), rank(con)
 
-    def _concentration(self, data: Data, levels: list[str] | None) -> None:
-        """Where each finding's inside lies among the strata (the largest stratum's share)."""
-        if levels is None or data.strata is None:
+    def _concentration(
+        self, f: Finding, m: np.ndarray, data: Data, levels: list[str] | None
+    ) -> None:
+        """Where a finding's inside ``m`` lies among the strata (the largest stratum's share)."""
+        if levels is None or data.strata is None or not m.any():
             return
-        for f in [*self.findings_, *self.contrasts_]:
-            m = np.ones(len(data.y), bool)
-            for cl in f.clauses:
-                m &= data[cl.feature].mask(cl.op, cl.value)
-            if not m.any():
-                continue
-            units = np.bincount(data.strata[m], data.w[m], len(levels))
-            k = int(np.argmax(units))
-            f.concentrated_in = {"stratum": levels[k], "share": float(units[k] / units.sum())}
+        units = np.bincount(data.strata[m], data.w[m], len(levels))
+        k = int(np.argmax(units))
+        f.concentrated_in = {"stratum": levels[k], "share": float(units[k] / units.sum())}
 
-    def _aliases(self, data: Data) -> None:
-        """Levels of other columns that cover (nearly) the same rows as a finding's level.
+    def _aliases(self, f: Finding, m: np.ndarray, cats: list[Column]) -> None:
+        """Levels of other (categorical) columns ``cats`` that cover (nearly) the same rows as
+        a finding's level, whose rows are ``m``.
 
         Two material lots received together and always drawn by the same production lots are
         one condition in the data: which of them is bad cannot be told from it, and naming one
         would be a coin toss. The finding keeps the level the search chose and lists the
         others (Jaccard index of their rows ≥ :data:`ALIAS_JACCARD`, over all rows), so that
         both are checked."""
-        cats = [c for c in data.columns if c.levels is not None]
-        for f in [*self.findings_, *self.contrasts_]:
-            if len(f.clauses) != 1 or f.clauses[0].op != "=":
+        if len(f.clauses) != 1 or f.clauses[0].op != "=":
+            return
+        n_in = int(m.sum())
+        if n_in == 0:
+            return
+        for col in cats:
+            if col.name in (f.clauses[0].feature, self.strata_name_):
                 continue
-            own = f.clauses[0]
-            m = data[own.feature].mask(own.op, own.value)
-            n_in = int(m.sum())
-            if n_in == 0:
-                continue
-            for col in cats:
-                if col.name == own.feature or col.name == self.strata_name_:
-                    continue
-                codes = col.values
-                ok = codes >= 0
-                both = np.bincount(codes[m & ok], minlength=len(col.levels or []))
-                total = np.bincount(codes[ok], minlength=len(both))
-                jac = both / np.maximum(1, n_in + total - both)
-                for k in np.flatnonzero(jac >= ALIAS_JACCARD):
-                    f.aliases.append((Clause(col.name, "=", (col.levels or [])[k]),))
+            levels = col.levels or []
+            ok = col.values >= 0
+            both = np.bincount(col.values[m & ok], minlength=len(levels))
+            total = np.bincount(col.values[ok], minlength=len(levels))
+            jac = both / np.maximum(1, n_in + total - both)
+            for k in np.flatnonzero(jac >= ALIAS_JACCARD):
+                f.aliases.append((Clause(col.name, "=", levels[k]),))
 
     # -- output ----------------------------------------------------------------------------
 
