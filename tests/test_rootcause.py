@@ -444,6 +444,77 @@ def test_lot_context_columns(tmp_path):
     assert set(ctx.frame["shift"]) <= {"day", "night", "off"}
 
 
+def _crew_counts(path: Path, seed: int, bad_operator: str | None, wear: float = 0.0) -> Path:
+    """A plant's counts with who ran each lot and with which mould (Korean headers 작업자,
+    금형, as a plant's own export names them): 4 machines, three 8-hour lots a day for 90
+    days, 200 units a lot, six operators drawn at random per lot, a new mould on each machine
+    every 30 days; base scrap 2 %, ``bad_operator``'s lots 6 %; with ``wear``, scrap grows with
+    the mould's use, × (1 + wear) on its last day."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    t0 = pd.Timestamp("2025-03-03 06:00", tz="Asia/Seoul")
+    for m in range(1, 5):
+        for day in range(90):
+            for shift in range(3):
+                start = t0 + pd.Timedelta(days=day, hours=8 * shift)
+                op = f"OP-{rng.integers(1, 7)}"
+                p = (0.06 if op == bad_operator else 0.02) * (1 + wear * (day % 30) / 29)
+                lot = f"L{m}-{day:03d}-{shift}"
+                for h in range(8):
+                    scrap = int(rng.binomial(25, p))
+                    rows.append(
+                        {
+                            "machine": f"M{m}",
+                            "ts": (start + pd.Timedelta(hours=h + 1)).isoformat(),
+                            "product": "P-100",
+                            "good": 25 - scrap,
+                            "scrap": scrap,
+                            "lot": lot,
+                            "작업자": op,
+                            "금형": f"T{m}-{day // 30}",
+                        }
+                    )
+    pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+def test_operator_and_mould_from_the_counts(tmp_path):
+    db = tmp_path / "crew.duckdb"
+    with Store(db) as s:
+        (rep,) = import_files(s, [_crew_counts(tmp_path / "counts.csv", 4, "OP-5")])
+        assert rep.ok and rep.result and rep.result.rejected == 0 and not rep.unmatched_columns
+        ctx = lot_context(s)
+        r = analyse_store(s, n_splits=2)[0].to_dict()
+    f = ctx.frame
+    assert {"operator", "tool", "tool_units"} <= set(f.columns)
+    assert set(f["operator"]) == {f"OP-{i}" for i in range(1, 7)}
+    # a mould's life: 3 lots a day of 200 units, counted from the mould's first lot
+    first = f[(f["machine"] == "M2") & (f["tool"] == "T2-1")]
+    assert sorted(first["tool_units"])[:4] == [0.0, 200.0, 400.0, 600.0]
+    assert f["tool_units"].max() == 200.0 * (3 * 30 - 1)
+    sig = [c for c in r["causes"] if c["significant"]]
+    assert sig and sig[0]["condition"] == "operator = OP-5", [c["condition"] for c in sig]
+    assert sig[0]["rate_inside"] > 2 * sig[0]["rate_outside"]
+
+
+def test_a_worn_mould_is_found_by_its_use(tmp_path):
+    with Store(tmp_path / "wear.duckdb") as s:
+        import_files(s, [_crew_counts(tmp_path / "counts.csv", 6, None, wear=2.0)])
+        r = analyse_store(s, n_splits=2)[0].to_dict()
+    sig = [c for c in r["causes"] if c["significant"]]
+    assert sig and sig[0]["features"] == ["tool_units"], [c["condition"] for c in sig]
+    assert sig[0]["clauses"][0]["op"] == ">" and sig[0]["rate_inside"] > sig[0]["rate_outside"]
+
+
+def test_counts_without_operator_or_mould_add_no_such_columns(tmp_path):
+    path = _crew_counts(tmp_path / "counts.csv", 5, None)
+    pd.read_csv(path).drop(columns=["작업자", "금형"]).to_csv(path, index=False)
+    with Store(tmp_path / "plain.duckdb") as s:
+        import_files(s, [path])
+        cols = set(lot_context(s).frame.columns)
+    assert not {"operator", "tool", "tool_units"} & cols and "shift" in cols
+
+
 # -- real data -------------------------------------------------------------------------------
 
 SECOM = SHARED_DATA / "secom"

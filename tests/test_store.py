@@ -14,7 +14,7 @@ from smartfactory.errors import SchemaVersionError, StoreLockedError
 from smartfactory.ingest.importer import import_files
 from smartfactory.store.db import Store
 from smartfactory.store.export import export_parquet
-from smartfactory.store.schema import SCHEMA_VERSION
+from smartfactory.store.schema import MIGRATIONS, SCHEMA_VERSION, run_migrations
 
 
 def test_new_file_is_at_the_current_version_and_reopening_keeps_data(db_path, write):
@@ -24,6 +24,24 @@ def test_new_file_is_at_the_current_version_and_reopening_keeps_data(db_path, wr
     with Store(db_path) as s:
         assert s.record_counts()["products"] == 1
         assert s.scalar("SELECT count(*) FROM schema_version") == SCHEMA_VERSION
+
+
+def test_a_file_of_version_6_gains_operator_and_tool_and_keeps_its_counts(db_path, write):
+    con = duckdb.connect(str(db_path))
+    run_migrations(con, str(db_path), MIGRATIONS[:6])
+    cols = [r[0] for r in con.execute("DESCRIBE counts").fetchall()]
+    assert "operator" not in cols and "tool" not in cols  # as release 6 made it
+    con.execute(
+        "INSERT INTO counts (machine, ts, product, good, scrap, lot) "
+        "VALUES ('M1', TIMESTAMPTZ '2025-03-03 09:00+09', 'P1', 10, 1, 'L1')"
+    )
+    con.close()
+    with Store(db_path) as s:
+        assert s.scalar("SELECT max(version) FROM schema_version") == SCHEMA_VERSION
+        csv = "설비,시각,제품,양품,로트,작업자,금형\nM1,2025-03-03 10:00,P1,9,L1,김민수,T-7\n"
+        import_files(s, [write("c.csv", csv)])
+        rows = s.con.execute("SELECT lot, operator, tool FROM counts ORDER BY ts").fetchall()
+    assert rows == [("L1", None, None), ("L1", "김민수", "T-7")]
 
 
 def test_a_file_from_a_newer_release_is_refused(db_path):

@@ -116,6 +116,8 @@ class Count:
     rework: int = 0
     order: str | None = None
     lot: str | None = None
+    operator: str | None = None
+    tool: str | None = None
 
     @property
     def produced(self) -> int:
@@ -336,6 +338,27 @@ KINDS: dict[str, Kind] = {
                 ),
                 _f("order", "text", False, "작업지시", "Order number", "작업지시번호", "order_id"),
                 _f("lot", "text", False, "로트", "Lot produced", "로트번호", "LOT"),
+                _f(
+                    "operator",
+                    "text",
+                    False,
+                    "작업자",
+                    "Who ran the machine (name or employee number)",
+                    "작업자명",
+                    "operator_id",
+                ),
+                _f(
+                    "tool",
+                    "text",
+                    False,
+                    "금형",
+                    "Tool, mould or die in use (its number)",
+                    "금형번호",
+                    "공구",
+                    "치공구",
+                    "mould",
+                    "mold",
+                ),
             ),
             key=("machine", "ts", "product"),
             mode="event",

@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 #: message kind → record kind, and the payload fields each carries
 UNS_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "state": ("state_events", ("state", "reason")),
-    "count": ("counts", ("product", "good", "scrap", "rework", "order", "lot")),
+    "count": ("counts", ("product", "good", "scrap", "rework", "order", "lot", "operator", "tool")),
     "measurement": ("measurements", ("tag", "value", "unit")),
     "inspection": (
         "inspections",

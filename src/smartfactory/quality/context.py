@@ -7,6 +7,10 @@ One row per production lot and machine (the counts that carry a ``lot``), with i
 ``machine``, ``line``      where it was made (``machine`` is also the stratum, below)
 ``product``                what was made
 ``shift``                  the site's shift (see ``smartfactory shifts``) of most of its units
+``operator``, ``tool``     who ran it and the tool or mould it was made with (the counts'
+                           ``operator`` and ``tool``; of most of its units), where recorded
+``tool_units``             units that tool had made, on any machine, before the lot's first
+                           count (tool life used: a worn die or mould)
 ``material_lot[M]``        the purchased lot of material ``M`` it consumed (genealogy parents
                            whose lot has a supplier), one column per material
 ``supplier[M]``            that lot's supplier
@@ -115,6 +119,8 @@ def lot_context(
         }
     )
     frame["shift"] = _shifts(store, where, params).reindex(key).to_numpy()
+    for col, values in _crew(store, where, params).items():
+        frame[col] = values.reindex(key).to_numpy()
     materials = _materials(store)
     for col in materials.columns:
         frame[col] = materials[col].reindex(base["lot"]).to_numpy()
@@ -167,6 +173,51 @@ def _shifts(store: Store, where: str, params: list) -> Any:
     agg: Any = rows.groupby(["lot", "machine", "shift"], as_index=False)["produced"].sum()
     agg = agg.sort_values("produced").drop_duplicates(["lot", "machine"], keep="last")
     return pd.Series(agg["shift"].to_numpy(), index=_key(agg).to_numpy())
+
+
+def _crew(store: Store, where: str, params: list) -> dict[str, Any]:
+    """Per lot and machine: the operator and the tool of most of its units, and the units the
+    tool had made before the lot's first count; only what the counts record."""
+    import pandas as pd
+
+    rows = store.con.execute(
+        f"""
+        WITH life AS (
+            -- every count (any product, any time): a tool's earlier use outside the range
+            -- analysed still counts
+            SELECT lot, machine, product, operator, tool, ts,
+                   (good + scrap + rework)::DOUBLE AS produced,
+                   sum((good + scrap + rework)::DOUBLE) OVER (
+                       PARTITION BY tool ORDER BY ts, machine, product
+                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before
+            FROM counts
+        ), c AS (
+            SELECT * FROM life c WHERE {where}
+        ), by_tool AS (
+            SELECT lot, machine, tool, sum(produced) AS produced,
+                   min(coalesce(before, 0)) AS before
+            FROM c WHERE tool IS NOT NULL GROUP BY ALL
+        ), by_operator AS (
+            SELECT lot, machine, operator, sum(produced) AS produced
+            FROM c WHERE operator IS NOT NULL GROUP BY ALL
+        )
+        SELECT 'tool' AS what, lot, machine, tool AS value, produced, before FROM by_tool
+        UNION ALL
+        SELECT 'operator', lot, machine, operator, produced, NULL FROM by_operator
+        """,
+        params,
+    ).df()
+    out: dict[str, Any] = {}
+    for what in ("operator", "tool"):
+        df = rows[rows["what"] == what].sort_values(["produced", "value"])
+        if df.empty:
+            continue
+        df = df.drop_duplicates(["lot", "machine"], keep="last")
+        index = _key(df).to_numpy()
+        out[what] = pd.Series(df["value"].astype(str).to_numpy(), index=index)
+        if what == "tool":
+            out["tool_units"] = pd.Series(df["before"].to_numpy(float), index=index)
+    return out
 
 
 def _materials(store: Store) -> Any:

@@ -62,10 +62,12 @@ def categorical(names: Sequence[str], codes: np.ndarray) -> pa.Array:
 
 
 def write_kind(out_dir: Path, kind: str, columns: dict[str, Column]) -> tuple[Path, int]:
-    """Write ``<kind>.csv``; ``columns`` must name exactly the kind's canonical columns."""
-    names = KINDS[kind].columns
-    if set(columns) != set(names):
-        raise ValueError(f"{kind}: columns {sorted(columns)} are not {names}")
+    """Write ``<kind>.csv``; ``columns`` must name the kind's required canonical columns and
+    may name optional ones (the simulator does not make up every optional field)."""
+    k = KINDS[kind]
+    if not set(k.required) <= set(columns) <= set(k.columns):
+        raise ValueError(f"{kind}: columns {sorted(columns)} are not within {k.columns}")
+    names = [n for n in k.columns if n in columns]
     arrays = [c if isinstance(c, pa.Array) else pa.array(c) for c in (columns[n] for n in names)]
     table = pa.table(arrays, names=names)
     path = out_dir / f"{kind}.csv"

@@ -29,8 +29,9 @@ def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def table_ddl(k: Kind) -> str:
-    cols = [f"{q(f.name)} {SQL_TYPES[f.type]}" for f in k.fields]
+def table_ddl(k: Kind, later: tuple[str, ...] = ()) -> str:
+    """The table of a kind, without the fields in ``later`` (a later migration adds them)."""
+    cols = [f"{q(f.name)} {SQL_TYPES[f.type]}" for f in k.fields if f.name not in later]
     # Which import batch (file or connector delivery) a record came from: provenance for audits.
     cols.append("batch_id BIGINT")
     return f"CREATE TABLE IF NOT EXISTS {q(k.name)} ({', '.join(cols)})"
@@ -50,8 +51,12 @@ _V1_KINDS = (
 )
 
 
+#: fields added to a kind after the migration that created its table, by that later migration
+_LATER_FIELDS: dict[str, tuple[str, ...]] = {"counts": ("operator", "tool")}
+
+
 def _v1() -> list[str]:
-    stmts = [table_ddl(KINDS[name]) for name in _V1_KINDS]
+    stmts = [table_ddl(KINDS[name], _LATER_FIELDS.get(name, ())) for name in _V1_KINDS]
     stmts += [
         """CREATE TABLE IF NOT EXISTS sites (
             enterprise VARCHAR NOT NULL, site VARCHAR NOT NULL, timezone VARCHAR NOT NULL,
@@ -124,8 +129,19 @@ def _v6() -> list[str]:
     return [table_ddl(KINDS["items"])]
 
 
+def _v7() -> list[str]:
+    """Who ran the machine and with which tool or mould, per production count (root-cause
+    context)."""
+    k = KINDS["counts"]
+    return [
+        f"ALTER TABLE counts ADD COLUMN IF NOT EXISTS {q(f.name)} {SQL_TYPES[f.type]}"
+        for f in k.fields
+        if f.name in _LATER_FIELDS["counts"]
+    ]
+
+
 #: Migrations in order; index + 1 is the schema version a migration brings the file to.
-MIGRATIONS: list[Callable[[], list[str]]] = [_v1, _v2, _v3, _v4, _v5, _v6]
+MIGRATIONS: list[Callable[[], list[str]]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
