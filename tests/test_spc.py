@@ -224,6 +224,23 @@ def test_scrap_charts_and_pareto_add_up(plant):
             monitor.defect_pareto(s, "colour")
 
 
+def test_pareto_by_operator_and_tool(db_path, write):
+    csv = (
+        "machine,ts,product,good,scrap,lot,작업자,금형\n"
+        "M1,2025-03-03 09:00,P1,90,10,L1,김민수,T-1\n"
+        "M1,2025-03-03 10:00,P1,97,3,L1,이영희,T-1\n"
+        "M2,2025-03-03 09:00,P1,95,5,L2,김민수,T-2\n"
+        "M2,2025-03-03 10:00,P1,99,1,L2,,T-2\n"
+    )
+    with Store(db_path) as s:
+        import_files(s, [write("c.csv", csv)])
+        ops = monitor.defect_pareto(s, "operator")
+        tools = monitor.defect_pareto(s, "tool")
+    assert [(r["key"], r["defects"]) for r in ops] == [("김민수", 15), ("이영희", 3), ("?", 1)]
+    assert ops[0]["rate"] == pytest.approx(15 / 200)
+    assert [(r["key"], r["defects"]) for r in tools] == [("T-1", 13), ("T-2", 6)]
+
+
 def test_spc_command(plant):
     run = CliRunner().invoke
     listing = run(main, ["spc", "--db", str(plant)])

@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 VariableChart = Literal["auto", "xbar-r", "xbar-s", "i-mr"]
 AttributeChart = Literal["p", "np", "c", "u"]
-PARETO_BY = ("machine", "line", "product", "characteristic")
+PARETO_BY = ("machine", "line", "product", "operator", "tool", "characteristic")
 
 
 @dataclass
@@ -217,8 +217,9 @@ def defect_pareto(
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """Scrap by machine, line or product (from counts), or out-of-specification inspections by
-    characteristic, largest first, with each one's share and the cumulative share."""
+    """Scrap by machine, line, product, operator or tool (from counts; `?` where a count does
+    not say), or out-of-specification inspections by characteristic, largest first, with each
+    one's share and the cumulative share."""
     if by not in PARETO_BY:
         raise InputError(f"cannot rank defects by {by!r}; choose one of {', '.join(PARETO_BY)}")
     if by == "characteristic":

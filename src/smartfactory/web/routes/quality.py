@@ -46,11 +46,14 @@ def _errors(exc: SmartFactoryError) -> HTTPException:
 @router.get("/api/quality/pareto", dependencies=VIEW)
 def api_pareto(
     store: StoreDep,
-    by: Annotated[str, Query(description="machine, line, product or characteristic")] = "machine",
+    by: Annotated[
+        str, Query(description="machine, line, product, operator, tool or characteristic")
+    ] = "machine",
     start: Annotated[datetime | None, Query(alias="from")] = None,
     end: Annotated[datetime | None, Query(alias="to")] = None,
 ) -> list[dict[str, Any]]:
-    """Defects ranked: scrap by machine, line or product; out-of-spec by characteristic."""
+    """Defects ranked: scrap by machine, line, product, operator or tool; out-of-spec by
+    characteristic."""
     try:
         return monitor.defect_pareto(store, by, start=start, end=end)
     except SmartFactoryError as exc:
