@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -94,6 +95,30 @@ def test_rootcause_page_and_json(client):
     assert "불량 원인 분석" in ko.text
     none = client.get("/quality/rootcause?lang=en&product=P-999")
     assert none.status_code == 200 and "no production counts" in none.text
+
+
+def test_rootcause_excel_holds_the_page_s_causes(client):
+    from openpyxl import load_workbook
+
+    d = client.get("/api/quality/rootcause").json()
+    page = client.get("/quality/rootcause?lang=ko")
+    assert 'href="/quality/rootcause.xlsx"' in page.text and "엑셀 내려받기" in page.text
+    x = client.get("/quality/rootcause.xlsx")
+    assert x.status_code == 200 and "rootcause.xlsx" in x.headers["content-disposition"]
+    wb = load_workbook(io.BytesIO(x.content))
+    assert wb.sheetnames[:3] == ["원인 causes", "대비 contrasts", "모델 model"]
+    rows = list(wb["원인 causes"].iter_rows(values_only=True))
+    head = rows[0]
+    assert head[:2] == ("순위 rank", "조건 condition") and len(rows) == len(d["causes"]) + 1
+    for row, c in zip(rows[1:], d["causes"], strict=True):
+        cell = dict(zip(head, row, strict=True))
+        assert cell["조건 condition"] == c["condition"]
+        assert cell["조건 내 불량률 rate inside"] == pytest.approx(c["rate_inside"])
+        assert cell["보정 p adjusted"] == pytest.approx(c["p_adjusted"])
+        assert cell["유의 significant"] == ("예 yes" if c["significant"] else "아니오 no")
+    model = dict(wb["모델 model"].iter_rows(values_only=True))
+    assert model["모델 점수 model score"] == pytest.approx(d["model"]["score"])
+    assert client.get("/quality/rootcause.xlsx?product=P-999").status_code == 422
 
 
 def test_vendored_echarts_is_served(client):

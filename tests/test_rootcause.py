@@ -304,6 +304,24 @@ def test_errors_say_what_to_do(tmp_path, write):
         analyse_file(tmp_path / "missing.csv", "defect")
 
 
+def test_cli_writes_the_causes_to_excel(tmp_path):
+    from openpyxl import load_workbook
+
+    X, y = table(2000)
+    f = tmp_path / "units.csv"
+    X.assign(result=y).to_csv(f, index=False)
+    out = tmp_path / "causes.xlsx"
+    args = ["rootcause", "--data", str(f), "--target", "result", "--out", str(out)]
+    res = CliRunner().invoke(main, [*args, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.output)
+    rows = list(load_workbook(out)["원인 causes"].iter_rows(values_only=True))
+    assert [r[1] for r in rows[1:]] == [c["condition"] for c in d["causes"]]
+    assert [r[3] for r in rows[1:]] == pytest.approx([c["rate_inside"] for c in d["causes"]])
+    bad = CliRunner().invoke(main, [*args[:-1], str(tmp_path / "causes.csv")])
+    assert bad.exit_code != 0 and ".xlsx" in bad.output
+
+
 def test_cli_json_and_text(tmp_path):
     X, y = table(2000)
     f = tmp_path / "units.parquet"

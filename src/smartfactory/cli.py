@@ -828,6 +828,12 @@ def demo(
 )
 @click.option("--max-findings", default=10, show_default=True)
 @click.option("--alpha", default=0.05, show_default=True, help="Significance after correction.")
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the result to an Excel workbook (.xlsx).",
+)
 @FORMAT_JSON
 def rootcause(
     data_file: Path | None,
@@ -843,6 +849,7 @@ def rootcause(
     metric: str,
     max_findings: int,
     alpha: float,
+    out_path: Path | None,
     fmt: str,
 ) -> None:
     """Rank candidate causes of defects: conditions with the outcome rate inside and outside,
@@ -851,6 +858,8 @@ def rootcause(
     from .quality.context import analyse_store
     from .quality.rootcause import analyse_file
 
+    if out_path is not None and out_path.suffix.lower() != ".xlsx":
+        raise ConfigError(f"--out must be an .xlsx file, not {out_path.name}")
     params: dict[str, Any] = {"metric": metric, "max_findings": max_findings, "alpha": alpha}
     if data_file is not None:
         if not target:
@@ -871,6 +880,12 @@ def rootcause(
                 **params,
             )
         result = {"source": str(settings.db), "target": "scrap per lot", **analyzer.to_dict()}
+    if out_path is not None:
+        from .quality.excel import write_rootcause_excel
+
+        write_rootcause_excel(result, out_path)
+        if fmt != "json":
+            out.print(f"wrote {out_path}")
     if fmt == "json":
         print_json(result)
         return

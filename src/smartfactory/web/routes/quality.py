@@ -14,7 +14,7 @@ from importlib.resources import files
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from ...errors import InputError, NotFoundError, SmartFactoryError
@@ -150,6 +150,30 @@ def api_rootcause(
         return _rootcause(request, store, product, start, end)
     except SmartFactoryError as exc:
         raise _errors(exc) from exc
+
+
+@router.get("/quality/rootcause.xlsx", dependencies=VIEW)
+def rootcause_excel(
+    request: Request,
+    store: StoreDep,
+    product: str | None = None,
+    start: Annotated[datetime | None, Query(alias="from")] = None,
+    end: Annotated[datetime | None, Query(alias="to")] = None,
+) -> Response:
+    """The root-cause result as an Excel workbook (causes, model, contrasts, importance,
+    columns left out), headers in Korean and English."""
+    from ...quality.excel import write_rootcause_excel
+
+    try:
+        result = _rootcause(request, store, product, start, end)
+    except SmartFactoryError as exc:
+        raise _errors(exc) from exc
+    name = f"rootcause{'-' + product if product else ''}.xlsx"
+    return Response(
+        write_rootcause_excel({"source": "store", "target": "scrap per lot", **result}),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 # -- pages ---------------------------------------------------------------------------------

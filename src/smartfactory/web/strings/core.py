@@ -215,6 +215,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "q_by_line": {"en": "line", "ko": "라인"},
     "q_by_product": {"en": "product", "ko": "제품"},
     "q_by_operator": {"en": "operator", "ko": "작업자"},
+    "q_excel": {"en": "Download Excel", "ko": "엑셀 내려받기"},
     "q_by_tool": {"en": "tool or mould", "ko": "금형·공구"},
     "q_by_characteristic": {"en": "inspection item", "ko": "검사항목"},
     "q_scrap_chart": {"en": "Daily scrap (p chart)", "ko": "일별 불량률 (p 관리도)"},
