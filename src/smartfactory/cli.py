@@ -884,12 +884,12 @@ def rootcause(
         from .quality.excel import write_rootcause_excel
 
         write_rootcause_excel(result, out_path)
-        if fmt != "json":
-            out.print(f"wrote {out_path}")
     if fmt == "json":
         print_json(result)
         return
     _print_rootcause(result)
+    if out_path is not None:
+        out.print(f"wrote {out_path}")
 
 
 def _print_rootcause(r: dict[str, Any]) -> None:
