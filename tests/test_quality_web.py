@@ -66,6 +66,8 @@ def test_pages_in_both_languages(client):
     assert ko.status_code == 200 and "불량 파레토" in ko.text and "/static/echarts" in ko.text
     en = client.get("/quality?lang=en")
     assert "Defect Pareto" in en.text and "Inspected characteristics" in en.text
+    # the simulated counts record no operator or tool: no Pareto of everything under '?'
+    assert 'value="machine"' in en.text and 'value="operator"' not in en.text
     char = client.get("/api/quality/characteristics").json()[0]["characteristic"]
     spc = client.get(f"/quality/spc/{char}?lang=en")
     assert spc.status_code == 200 and "Process capability" in spc.text and "Cpk" in spc.text

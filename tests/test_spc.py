@@ -218,6 +218,9 @@ def test_scrap_charts_and_pareto_add_up(plant):
         assert 0 < p.chart.main.center[0] < 0.2
         rows = monitor.defect_pareto(s, "machine")
         assert sum(r["defects"] for r in rows) == total
+        # the simulated counts record no operator or tool: those are not offered
+        dims = monitor.pareto_dimensions(s)
+        assert dims == ["machine", "line", "product", "characteristic"]
         assert rows[-1]["cumulative"] == pytest.approx(1.0)
         assert rows == sorted(rows, key=lambda r: -r["defects"])
         with pytest.raises(InputError):
@@ -234,6 +237,7 @@ def test_pareto_by_operator_and_tool(db_path, write):
     )
     with Store(db_path) as s:
         import_files(s, [write("c.csv", csv)])
+        assert "operator" in monitor.pareto_dimensions(s)
         ops = monitor.defect_pareto(s, "operator")
         tools = monitor.defect_pareto(s, "tool")
     assert [(r["key"], r["defects"]) for r in ops] == [("김민수", 15), ("이영희", 3), ("?", 1)]

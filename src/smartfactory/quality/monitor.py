@@ -210,6 +210,13 @@ def scrap_chart(
     return SpcResult(f"scrap ({chart}){' · ' + scope if scope else ''}", ch, None)
 
 
+def pareto_dimensions(store: Store) -> list[str]:
+    """The Pareto dimensions this store can fill: operator and tool only where some count
+    records them (otherwise every defect would sit under one `?`)."""
+    recorded = store.rows("SELECT count(operator) AS operator, count(tool) AS tool FROM counts")[0]
+    return [b for b in PARETO_BY if b not in ("operator", "tool") or recorded[b]]
+
+
 def defect_pareto(
     store: Store,
     by: str = "machine",

@@ -187,7 +187,13 @@ def _page(request: Request, name: str, lang: str | None, **ctx: Any) -> HTMLResp
 @router.get("/quality", response_class=HTMLResponse, dependencies=VIEW)
 def page_quality(request: Request, store: StoreDep, lang: str | None = None) -> HTMLResponse:
     """Defect Pareto, daily scrap p chart, and the characteristics with their SPC links."""
-    return _page(request, "quality.html", lang, characteristics=monitor.characteristics(store))
+    return _page(
+        request,
+        "quality.html",
+        lang,
+        characteristics=monitor.characteristics(store),
+        pareto_by=monitor.pareto_dimensions(store),
+    )
 
 
 @router.get("/quality/spc/{characteristic}", response_class=HTMLResponse, dependencies=VIEW)
