@@ -245,6 +245,18 @@ def test_pareto_by_operator_and_tool(db_path, write):
     assert [(r["key"], r["defects"]) for r in tools] == [("T-1", 13), ("T-2", 6)]
 
 
+def test_spc_command_pareto(plant):
+    run = CliRunner().invoke
+    res = run(main, ["spc", "--db", str(plant), "--pareto", "machine", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)
+    with Store(plant) as s:
+        assert rows == monitor.defect_pareto(s, "machine")
+    text = run(main, ["spc", "--db", str(plant), "--pareto", "line"], terminal_width=160)
+    assert text.exit_code == 0 and "Defect Pareto" in text.output and "cumulative" in text.output
+    assert run(main, ["spc", "--db", str(plant), "--pareto", "colour"]).exit_code == 2
+
+
 def test_spc_command(plant):
     run = CliRunner().invoke
     listing = run(main, ["spc", "--db", str(plant)])

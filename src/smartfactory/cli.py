@@ -22,6 +22,7 @@ from .cli_common import DB_OPTION, FORMAT_JSON, console, open_store, out, print_
 from .errors import ConfigError, SmartFactoryError
 from .kpi.engine import BUCKETS, RATIOS
 from .model import KINDS
+from .quality.monitor import PARETO_BY
 from .settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -952,6 +953,12 @@ def _pct(v: float | None) -> str:
     default="nelson",
     show_default=True,
 )
+@click.option(
+    "--pareto",
+    "pareto_by",
+    type=click.Choice(list(PARETO_BY)),
+    help="Instead: the defect Pareto, scrap ranked by this (out-of-spec values by characteristic).",
+)
 @FORMAT_JSON
 def spc(
     characteristic: str | None,
@@ -962,12 +969,13 @@ def spc(
     start: str | None,
     end: str | None,
     rules: str,
+    pareto_by: str | None,
     fmt: str,
 ) -> None:
     """Control chart, capability and rule alarms of an inspected CHARACTERISTIC, or of daily
     scrap (CHARACTERISTIC `scrap`, or --chart p/np/c/u). Without one, list the
-    characteristics."""
-    from .quality.monitor import characteristic_chart, characteristics, scrap_chart
+    characteristics. With --pareto, rank the defects instead."""
+    from .quality.monitor import characteristic_chart, characteristics, defect_pareto, scrap_chart
 
     settings = get_settings(db=db)
     kw: dict[str, Any] = {
@@ -977,6 +985,25 @@ def spc(
         "end": _parse_time(end, settings.timezone),
         "rules": rules,
     }
+    if pareto_by is not None:
+        with open_store(db, read_only=True) as store:
+            rows = defect_pareto(store, pareto_by, start=kw["start"], end=kw["end"])
+        if fmt == "json":
+            print_json(rows)
+            return
+        what = "out of spec" if pareto_by == "characteristic" else "scrap"
+        t = Table(pareto_by, what, "checked", "rate", "share", "cumulative", title="Defect Pareto")
+        for r in rows:
+            t.add_row(
+                str(r["key"]),
+                f"{r['defects']:,.0f}",
+                f"{r['checked']:,.0f}",
+                _pct(r["rate"]),
+                _pct(r["share"]),
+                _pct(r["cumulative"]),
+            )
+        out.print(t)
+        return
     with open_store(db, read_only=True) as store:
         if characteristic is None and chart in ("auto", "xbar-r", "xbar-s", "i-mr"):
             rows = characteristics(store)
