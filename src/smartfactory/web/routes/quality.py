@@ -164,10 +164,7 @@ def rootcause_excel(
     columns left out), headers in Korean and English."""
     from ...quality.excel import write_rootcause_excel
 
-    try:
-        result = _rootcause(request, store, product, start, end)
-    except SmartFactoryError as exc:
-        raise _errors(exc) from exc
+    result = api_rootcause(request, store, product, start, end)
     name = f"rootcause{'-' + product if product else ''}.xlsx"
     return Response(
         write_rootcause_excel({"source": "store", "target": "scrap per lot", **result}),
