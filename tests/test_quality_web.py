@@ -46,6 +46,9 @@ def test_pareto_and_characteristics(client):
         c["characteristic"] for c in client.get("/api/quality/characteristics").json()
     }
     assert client.get("/api/quality/pareto", params={"by": "colour"}).status_code == 422
+    m01 = client.get("/api/quality/pareto", params={"by": "product", "machine": "M01"}).json()
+    every = client.get("/api/quality/pareto", params={"by": "product"}).json()
+    assert 0 < sum(r["defects"] for r in m01) < sum(r["defects"] for r in every)
 
 
 def test_spc_json(client):

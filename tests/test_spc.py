@@ -218,6 +218,19 @@ def test_scrap_charts_and_pareto_add_up(plant):
         assert 0 < p.chart.main.center[0] < 0.2
         rows = monitor.defect_pareto(s, "machine")
         assert sum(r["defects"] for r in rows) == total
+        # narrowed to one machine or one product, the Pareto counts only their scrap
+        m01 = monitor.defect_pareto(s, "product", machine="M01")
+        assert sum(r["defects"] for r in m01) == s.scalar(
+            "SELECT sum(scrap) FROM counts WHERE machine = 'M01'"
+        )
+        product = m01[0]["key"]
+        one = monitor.defect_pareto(s, "machine", product=product)
+        assert sum(r["defects"] for r in one) == s.scalar(
+            "SELECT sum(scrap) FROM counts WHERE product = ?", [product]
+        )
+        spec = monitor.defect_pareto(s, "characteristic", machine="M01")
+        checked = s.scalar("SELECT count(*) FROM inspections WHERE machine = 'M01'")
+        assert 0 < sum(r["checked"] for r in spec) == checked
         # the simulated counts record no operator or tool: those are not offered
         dims = monitor.pareto_dimensions(s)
         assert dims == ["machine", "line", "product", "characteristic"]
@@ -252,6 +265,12 @@ def test_spc_command_pareto(plant):
     rows = json.loads(res.output)
     with Store(plant) as s:
         assert rows == monitor.defect_pareto(s, "machine")
+        m01 = monitor.defect_pareto(s, "product", machine="M01")
+    narrowed = run(
+        main,
+        ["spc", "--db", str(plant), "--pareto", "product", "--machine", "M01", "--format", "json"],
+    )
+    assert json.loads(narrowed.output) == m01 and m01 != rows
     text = run(main, ["spc", "--db", str(plant), "--pareto", "line"], terminal_width=160)
     assert text.exit_code == 0 and "Defect Pareto" in text.output and "cumulative" in text.output
     assert run(main, ["spc", "--db", str(plant), "--pareto", "colour"]).exit_code == 2

@@ -987,7 +987,9 @@ def spc(
     }
     if pareto_by is not None:
         with open_store(db, read_only=True) as store:
-            rows = defect_pareto(store, pareto_by, start=kw["start"], end=kw["end"])
+            rows = defect_pareto(
+                store, pareto_by, **{k: kw[k] for k in ("machine", "product", "start", "end")}
+            )
         if fmt == "json":
             print_json(rows)
             return

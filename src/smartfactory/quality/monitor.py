@@ -221,27 +221,33 @@ def defect_pareto(
     store: Store,
     by: str = "machine",
     *,
+    machine: str | None = None,
+    product: str | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """Scrap by machine, line, product, operator or tool (from counts; `?` where a count does
     not say), or out-of-specification inspections by characteristic, largest first, with each
-    one's share and the cumulative share."""
+    one's share and the cumulative share. ``machine`` and ``product`` narrow the defects
+    counted (an inspection's product is that of the lot it inspected)."""
     if by not in PARETO_BY:
         raise InputError(f"cannot rank defects by {by!r}; choose one of {', '.join(PARETO_BY)}")
     if by == "characteristic":
-        where, params = _filters(None, None, start, end)
+        where, params = _filters(machine, None, start, end, "i")
+        if product:
+            where += " AND i.lot IN (SELECT lot FROM counts WHERE product = ?)"
+            params.append(product)
         rows = store.rows(
             f"""
-            SELECT characteristic AS key,
-                   count(*) FILTER (WHERE value < lsl OR value > usl)::DOUBLE AS defects,
+            SELECT i.characteristic AS key,
+                   count(*) FILTER (WHERE i.value < i.lsl OR i.value > i.usl)::DOUBLE AS defects,
                    count(*)::DOUBLE AS checked
-            FROM inspections WHERE {where} GROUP BY 1
+            FROM inspections i WHERE {where} GROUP BY 1
             """,
             params,
         )
     else:
-        where, params = _filters(None, None, start, end, "c")
+        where, params = _filters(machine, product, start, end, "c")
         key = "e.line" if by == "line" else f"c.{by}"
         rows = store.rows(
             f"""

@@ -49,13 +49,17 @@ def api_pareto(
     by: Annotated[
         str, Query(description="machine, line, product, operator, tool or characteristic")
     ] = "machine",
+    machine: Annotated[str | None, Query(description="only this machine's defects")] = None,
+    product: Annotated[str | None, Query(description="only this product's defects")] = None,
     start: Annotated[datetime | None, Query(alias="from")] = None,
     end: Annotated[datetime | None, Query(alias="to")] = None,
 ) -> list[dict[str, Any]]:
     """Defects ranked: scrap by machine, line, product, operator or tool; out-of-spec by
     characteristic."""
     try:
-        return monitor.defect_pareto(store, by, start=start, end=end)
+        return monitor.defect_pareto(
+            store, by, machine=machine, product=product, start=start, end=end
+        )
     except SmartFactoryError as exc:
         raise _errors(exc) from exc
 
