@@ -71,6 +71,7 @@ def test_pages_in_both_languages(client):
     assert "Defect Pareto" in en.text and "Inspected characteristics" in en.text
     # the simulated counts record no operator or tool: no Pareto of everything under '?'
     assert 'value="machine"' in en.text and 'value="operator"' not in en.text
+    assert 'id="tools"' not in en.text  # nor an empty tool-life table
     char = client.get("/api/quality/characteristics").json()[0]["characteristic"]
     spc = client.get(f"/quality/spc/{char}?lang=en")
     assert spc.status_code == 200 and "Process capability" in spc.text and "Cpk" in spc.text
@@ -130,3 +131,33 @@ def test_vendored_echarts_is_served(client):
     js = client.get("/static/echarts/echarts.min.js")
     assert js.status_code == 200 and len(js.content) > 500_000
     assert "Apache License" in client.get("/static/echarts/LICENSE").text
+
+
+def test_tool_life_table_and_json(tmp_path):
+    files = {
+        "e.csv": "기업,사업장,구역,라인,설비\nacme,p1,press,L1,M1\nacme,p1,press,L1,M2\n",
+        "c.csv": "설비,시각,제품,양품,불량,금형\n"
+        "M1,2025-03-03 09:00,P1,95,5,T-1\n"
+        "M1,2025-03-03 10:00,P1,98,2,T-1\n"
+        "M2,2025-03-03 09:00,P1,50,0,T-2\n"
+        "M1,2025-03-04 09:00,P1,99,1,T-1\n",
+        "금형보전.csv": "금형,일시,작업내용\nT-1,2025-03-03 18:00,연마\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    db = tmp_path / "tools.duckdb"
+    with Store(db) as s:
+        import_files(s, [tmp_path / n for n in files])
+        add_user(s, "viewer", "viewer-password", enterprise="acme", role="viewer")
+        token = add_token(s, "viewer", "tests")
+    with TestClient(create_app(Settings(db=db)), headers={"Authorization": f"Bearer {token}"}) as c:
+        rows = c.get("/api/quality/tools").json()
+        page = c.get("/quality", params={"lang": "ko"}).text
+    t1 = rows[0]
+    # T-1: 300 units, 100 of them since its regrind on the evening of the 3rd
+    assert (t1["tool"], t1["units_since"], t1["units_total"]) == ("T-1", 100, 300)
+    assert t1["scrap_rate_since"] == pytest.approx(0.01)
+    assert t1["scrap_rate_total"] == pytest.approx(8 / 300)
+    assert (t1["last_work"], t1["maintenances"], t1["machine"]) == ("연마", 1, "M1")
+    assert rows[1]["tool"] == "T-2" and rows[1]["last_maintenance"] is None
+    assert "금형·공구 수명" in page and "2025년 3월 3일 18:00" in page and "연마" in page

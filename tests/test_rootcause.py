@@ -462,12 +462,15 @@ def test_lot_context_columns(tmp_path):
     assert set(ctx.frame["shift"]) <= {"day", "night", "off"}
 
 
-def _crew_counts(path: Path, seed: int, bad_operator: str | None, wear: float = 0.0) -> Path:
+def _crew_counts(
+    path: Path, seed: int, bad_operator: str | None, wear: float = 0.0, regrind: bool = False
+) -> Path:
     """A plant's counts with who ran each lot and with which mould (Korean headers 작업자,
     금형, as a plant's own export names them): 4 machines, three 8-hour lots a day for 90
     days, 200 units a lot, six operators drawn at random per lot, a new mould on each machine
-    every 30 days; base scrap 2 %, ``bad_operator``'s lots 6 %; with ``wear``, scrap grows with
-    the mould's use, × (1 + wear) on its last day."""
+    every 30 days (with ``regrind``, one mould per machine, reground every 30 days); base scrap
+    2 %, ``bad_operator``'s lots 6 %; with ``wear``, scrap grows with the mould's use since it
+    was new or reground, × (1 + wear) on its last day."""
     rng = np.random.default_rng(seed)
     rows = []
     t0 = pd.Timestamp("2025-03-03 06:00", tz="Asia/Seoul")
@@ -489,7 +492,7 @@ def _crew_counts(path: Path, seed: int, bad_operator: str | None, wear: float = 
                             "scrap": scrap,
                             "lot": lot,
                             "작업자": op,
-                            "금형": f"T{m}-{day // 30}",
+                            "금형": f"T{m}" if regrind else f"T{m}-{day // 30}",
                         }
                     )
     pd.DataFrame(rows).to_csv(path, index=False)
@@ -519,6 +522,37 @@ def test_a_worn_mould_is_found_by_its_use(tmp_path):
     with Store(tmp_path / "wear.duckdb") as s:
         import_files(s, [_crew_counts(tmp_path / "counts.csv", 6, None, wear=2.0)])
         r = analyse_store(s, n_splits=2)[0].to_dict()
+    sig = [c for c in r["causes"] if c["significant"]]
+    assert sig and sig[0]["features"] == ["tool_units"], [c["condition"] for c in sig]
+    assert sig[0]["clauses"][0]["op"] == ">" and sig[0]["rate_inside"] > sig[0]["rate_outside"]
+
+
+def test_a_reground_mould_starts_its_life_again(tmp_path):
+    counts = _crew_counts(tmp_path / "counts.csv", 7, None, wear=2.0, regrind=True)
+    # the tool room's log, as its own export names the columns: regrinds on days 30 and 60,
+    # before the first shift
+    log = tmp_path / "regrinds.csv"
+    pd.DataFrame(
+        {
+            "금형번호": [f"T{m}" for m in range(1, 5) for _ in (30, 60)],
+            "완료일시": [
+                f"{pd.Timestamp('2025-03-03') + pd.Timedelta(days=d):%Y-%m-%d} 06:00"
+                for _ in range(4)
+                for d in (30, 60)
+            ],
+            "작업내용": ["연마"] * 8,
+        }
+    ).to_csv(log, index=False)
+    with Store(tmp_path / "regrind.duckdb") as s:
+        reps = import_files(s, [counts, log])
+        assert [r.kind for r in reps] == ["counts", "tool_maintenance"]
+        assert all(r.ok and r.result and r.result.rejected == 0 for r in reps)
+        f = lot_context(s).frame
+        r = analyse_store(s, n_splits=2)[0].to_dict()
+    m2 = f[f["machine"] == "M2"].sort_values("tool_units")
+    # the count life starts again on day 30 and day 60: three lives of 90 lots of 200 units
+    assert sorted(m2["tool_units"])[:6] == [0.0, 0.0, 0.0, 200.0, 200.0, 200.0]
+    assert f["tool_units"].max() == 200.0 * (3 * 30 - 1)
     sig = [c for c in r["causes"] if c["significant"]]
     assert sig and sig[0]["features"] == ["tool_units"], [c["condition"] for c in sig]
     assert sig[0]["clauses"][0]["op"] == ">" and sig[0]["rate_inside"] > sig[0]["rate_outside"]

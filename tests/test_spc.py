@@ -287,3 +287,15 @@ def test_spc_command(plant):
     assert u.exit_code == 0 and "u chart" in u.output
     bad = run(main, ["spc", "colour", "--db", str(plant)])
     assert bad.exit_code == 1 and "colour" in bad.output
+
+
+def test_tools_command(db_path, write):
+    csv = "machine,ts,product,good,scrap,tool\nM1,2025-03-03 09:00,P1,90,10,T-1\n"
+    log = "tool,ts,work\nT-1,2025-03-03 08:00,new insert\n"
+    with Store(db_path) as s:
+        import_files(s, [write("c.csv", csv), write("m.csv", log)])
+    run = CliRunner().invoke
+    rows = json.loads(run(main, ["tools", "--db", str(db_path), "--format", "json"]).output)
+    assert [(r["tool"], r["units_since"], r["maintenances"]) for r in rows] == [("T-1", 100, 1)]
+    text = run(main, ["tools", "--db", str(db_path)], env={"COLUMNS": "200"})
+    assert text.exit_code == 0 and "new insert" in text.output and "10.00 %" in text.output

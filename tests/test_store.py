@@ -15,6 +15,7 @@ from smartfactory.ingest.importer import import_files
 from smartfactory.store.db import Store
 from smartfactory.store.export import export_parquet
 from smartfactory.store.schema import MIGRATIONS, SCHEMA_VERSION, run_migrations
+from smartfactory.store.tenant import scoped
 
 
 def test_new_file_is_at_the_current_version_and_reopening_keeps_data(db_path, write):
@@ -42,6 +43,42 @@ def test_a_file_of_version_6_gains_operator_and_tool_and_keeps_its_counts(db_pat
         import_files(s, [write("c.csv", csv)])
         rows = s.con.execute("SELECT lot, operator, tool FROM counts ORDER BY ts").fetchall()
     assert rows == [("L1", None, None), ("L1", "김민수", "T-7")]
+
+
+def test_tool_maintenance_comes_with_version_8_and_each_company_sees_its_own(db_path, write):
+    con = duckdb.connect(str(db_path))
+    run_migrations(con, str(db_path), MIGRATIONS[:7])
+    assert "tool_maintenance" not in {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+    con.close()
+    with Store(db_path) as s:
+        assert s.scalar("SELECT max(version) FROM schema_version") == SCHEMA_VERSION
+        import_files(
+            s,
+            [
+                write(
+                    "e.csv",
+                    "enterprise,site,area,line,machine\nacme,p1,a,L1,M1\nbeta,p1,a,L1,M2\n",
+                ),
+                write(
+                    "c.csv",
+                    "machine,ts,product,good,tool\n"
+                    "M1,2025-03-03 09:00,P1,10,T-A\nM2,2025-03-03 09:00,P1,10,T-B\n",
+                ),
+                write(
+                    "금형보전.csv",
+                    "금형,일시,작업내용,설비\n"
+                    "T-A,2025-03-04 08:00,연마,\n"  # no machine: the tool's counts decide
+                    "T-B,2025-03-04 08:00,수리,M2\n"
+                    "T-C,2025-03-04 08:00,연마,M1\n",  # a tool not yet counted, on acme's M1
+                ),
+            ],
+        )
+        assert s.record_counts()["tool_maintenance"] == 3
+        for company, tools in (("acme", ["T-A", "T-C"]), ("beta", ["T-B"])):
+            mine = scoped(s, company)
+            seen = mine.rows("SELECT tool FROM tool_maintenance ORDER BY tool")
+            assert [r["tool"] for r in seen] == tools, company
+            mine.close()
 
 
 def test_a_file_from_a_newer_release_is_refused(db_path):

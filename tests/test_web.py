@@ -167,6 +167,32 @@ def test_stock_counts_and_items_upload_only_for_ones_own_company(client, plant):
         assert beta.scalar("SELECT count(*) FROM items") == 0
 
 
+def test_tool_maintenance_upload_only_for_ones_own_tools(client, plant):
+    # (before the plant's other records, so the floor's "now" stays where other tests expect)
+    counts = (
+        "machine,ts,product,good,tool\n"
+        "acme.M1,2025-03-01T09:00,PA,5,T-ACME\nbeta.B1,2025-03-01T09:00,PB,5,T-BETA\n"
+    )
+    for company, line in (("acme", 1), ("beta", 2)):
+        one = "\n".join(counts.splitlines()[i] for i in (0, line)) + "\n"
+        r = client.post(
+            "/api/import",
+            headers=plant.auth("operator", company),
+            files={"files": ("counts-tools.csv", one)},
+        )
+        assert r.json()["files"][0]["accepted"] == 1, r.text
+    log = "금형,일시,작업내용\nT-ACME,2025-03-01T18:00,연마\nT-BETA,2025-03-01T18:00,연마\n"
+    h = plant.auth("operator", "acme")
+    r = client.post("/api/import", headers=h, files={"files": ("금형보전.csv", log)})
+    (f,) = r.json()["files"]
+    assert (f["kind"], f["accepted"], f["rejected"]) == ("tool_maintenance", 1, 1)
+    assert [x["reason"] for x in r.json()["rejected_rows"]] == ["other_company"]
+    with client.app.state.scopes.cursor("beta") as beta:
+        assert beta.scalar("SELECT count(*) FROM tool_maintenance") == 0
+    tools = client.get("/api/quality/tools", headers=h).json()
+    assert [(t["tool"], t["maintenances"]) for t in tools] == [("T-ACME", 1)]
+
+
 def test_ingest_respects_the_company(client, plant):
     t0 = 1_741_000_000_000
     body = [

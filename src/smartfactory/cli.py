@@ -1052,6 +1052,55 @@ def spc(
     out.print(t)
 
 
+@main.command()
+@DB_OPTION
+@FORMAT_JSON
+def tools(db: Path | None, fmt: str) -> None:
+    """Tool and mould life: units made since the latest maintenance (regrind, repair) and in
+    all, scrap rates, the machine that used it last; the most used first."""
+    from .quality.monitor import tool_life
+
+    settings = get_settings(db=db)
+    with open_store(db, read_only=True) as store:
+        rows = tool_life(store)
+    if fmt == "json":
+        print_json(rows)
+        return
+    if not rows:
+        out.print(
+            "no tools recorded: give the counts a 'tool' (금형) column, and the regrinds and "
+            "repairs as tool_maintenance records (docs/data-formats.md)"
+        )
+        return
+    tz = ZoneInfo(settings.timezone)
+    when = lambda t: "–" if t is None else t.astimezone(tz).strftime("%Y-%m-%d %H:%M")  # noqa: E731
+    t = Table(
+        "tool",
+        "machine",
+        "units since",
+        "scrap since",
+        "units all",
+        "scrap all",
+        "maintained",
+        "work",
+        "last used",
+        title="Tool and mould life (since: since the latest maintenance)",
+    )
+    for r in rows:
+        t.add_row(
+            r["tool"],
+            r["machine"] or "–",
+            f"{r['units_since']:,.0f}",
+            _pct(r["scrap_rate_since"]),
+            f"{r['units_total']:,.0f}",
+            _pct(r["scrap_rate_total"]),
+            when(r["last_maintenance"]),
+            r["last_work"] or "–",
+            when(r["last_used"]),
+        )
+    out.print(t)
+
+
 # -- programme side (commands in program/commands.py) ------------------------------------------
 
 from .program.commands import program as _program  # noqa: E402

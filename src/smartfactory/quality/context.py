@@ -177,20 +177,22 @@ def _shifts(store: Store, where: str, params: list) -> Any:
 
 def _crew(store: Store, where: str, params: list) -> dict[str, Any]:
     """Per lot and machine: the operator and the tool of most of its units, and the units the
-    tool had made before the lot's first count; only what the counts record."""
+    tool had made before the lot's first count since its latest maintenance (regrind, repair);
+    only what the counts record."""
     import pandas as pd
 
     rows = store.con.execute(
         f"""
         WITH life AS (
             -- every count (any product, any time): a tool's earlier use outside the range
-            -- analysed still counts
-            SELECT lot, machine, product, operator, tool, ts,
-                   (good + scrap + rework)::DOUBLE AS produced,
-                   sum((good + scrap + rework)::DOUBLE) OVER (
-                       PARTITION BY tool ORDER BY ts, machine, product
+            -- analysed still counts, back to its latest maintenance (a count finished when
+            -- the maintenance did was made before it)
+            SELECT c.lot, c.machine, c.product, c.operator, c.tool, c.ts,
+                   (c.good + c.scrap + c.rework)::DOUBLE AS produced,
+                   sum((c.good + c.scrap + c.rework)::DOUBLE) OVER (
+                       PARTITION BY c.tool, m.ts ORDER BY c.ts, c.machine, c.product
                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before
-            FROM counts
+            FROM counts c ASOF LEFT JOIN tool_maintenance m ON m.tool = c.tool AND c.ts > m.ts
         ), c AS (
             SELECT * FROM life c WHERE {where}
         ), by_tool AS (

@@ -217,6 +217,44 @@ def pareto_dimensions(store: Store) -> list[str]:
     return [b for b in PARETO_BY if b not in ("operator", "tool") or recorded[b]]
 
 
+def tool_life(store: Store) -> list[dict[str, Any]]:
+    """Per tool or mould: the units it made since its latest maintenance (regrind, repair) and in
+    all, its scrap rate in this life and over all its counts, the machine that used it last, and
+    its latest maintenance; the most used since maintenance first. Tools the counts record or
+    maintenance names; none where neither does."""
+    return store.rows(
+        """
+        WITH life AS (
+            SELECT c.tool, c.machine, c.ts, m.ts AS since, c.scrap::DOUBLE AS scrap,
+                   (c.good + c.scrap + c.rework)::DOUBLE AS produced
+            FROM counts c ASOF LEFT JOIN tool_maintenance m ON m.tool = c.tool AND c.ts > m.ts
+            WHERE c.tool IS NOT NULL
+        ), kept AS (
+            SELECT tool, max(ts) AS last_maintenance, arg_max(work, ts) AS last_work,
+                   count(*) AS maintenances
+            FROM tool_maintenance GROUP BY tool
+        ), used AS (
+            SELECT l.tool,
+                   coalesce(sum(l.produced) FILTER (
+                       WHERE l.since IS NOT DISTINCT FROM k.last_maintenance), 0) AS units_since,
+                   sum(l.scrap) FILTER (WHERE l.since IS NOT DISTINCT FROM k.last_maintenance)
+                       / nullif(sum(l.produced) FILTER (
+                           WHERE l.since IS NOT DISTINCT FROM k.last_maintenance), 0)
+                       AS scrap_rate_since,
+                   sum(l.produced) AS units_total,
+                   sum(l.scrap) / nullif(sum(l.produced), 0) AS scrap_rate_total,
+                   arg_max(l.machine, l.ts) AS machine, max(l.ts) AS last_used
+            FROM life l LEFT JOIN kept k USING (tool) GROUP BY l.tool
+        )
+        SELECT tool, machine, coalesce(units_since, 0) AS units_since, scrap_rate_since,
+               coalesce(units_total, 0) AS units_total, scrap_rate_total, last_used,
+               last_maintenance, last_work, coalesce(maintenances, 0) AS maintenances
+        FROM used FULL JOIN kept USING (tool)
+        ORDER BY units_since DESC, tool
+        """
+    )
+
+
 def defect_pareto(
     store: Store,
     by: str = "machine",

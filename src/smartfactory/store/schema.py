@@ -141,7 +141,12 @@ def _v7() -> list[str]:
 
 
 #: Migrations in order; index + 1 is the schema version a migration brings the file to.
-MIGRATIONS: list[Callable[[], list[str]]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7]
+def _v8() -> list[str]:
+    """Tool and mould maintenance (a regrind or repair starts the tool's life count again)."""
+    return [table_ddl(KINDS["tool_maintenance"])]
+
+
+MIGRATIONS: list[Callable[[], list[str]]] = [_v1, _v2, _v3, _v4, _v5, _v6, _v7, _v8]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

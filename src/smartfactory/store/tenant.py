@@ -9,6 +9,7 @@ Ownership follows the equipment hierarchy (``equipment.enterprise``):
 
 - equipment, sites, shifts, gateways, users, stock, items: their ``enterprise`` column;
 - states, state events, counts, measurements: their machine;
+- tool maintenance: its machine, or (no machine) a tool counted on the enterprise's machines;
 - inspections: their machine, or (no machine) a lot the enterprise made;
 - lots: made on its machines or counted there, or consumed into such a lot (purchased lots);
 - genealogy: a link touching a lot the enterprise made;
@@ -72,6 +73,9 @@ def view_sql(db: str, enterprise: str) -> dict[str, str]:
         "state_events": f"SELECT * FROM {m}.state_events WHERE machine IN ({machines})",
         "counts": f"SELECT * FROM {m}.counts WHERE machine IN ({machines})",
         "measurements": f"SELECT * FROM {m}.measurements WHERE machine IN ({machines})",
+        "tool_maintenance": f"SELECT * FROM {m}.tool_maintenance WHERE machine IN ({machines}) "
+        f"OR (machine IS NULL AND tool IN (SELECT tool FROM {m}.counts WHERE machine IN "
+        f"({machines})))",
         "inspections": f"SELECT * FROM {m}.inspections WHERE machine IN ({machines}) "
         f"OR (machine IS NULL AND lot IN ({made}))",
         "lots": f"SELECT * FROM {m}.lots WHERE lot IN ({lots})",

@@ -84,7 +84,7 @@ def _screen(
         if m in owner and owner[m] != enterprise:
             bad[i] = ("other_company", f"machine {m!r} belongs to another company")
         elif m not in owner and kind != "equipment" and enterprise != DEFAULT_ENTERPRISE:
-            if kind in ("products", "lots", "inspections"):
+            if kind in ("products", "lots", "inspections", "tool_maintenance"):
                 continue  # an optional machine column: checked by key below
             bad[i] = (
                 "unknown_machine",
@@ -95,6 +95,7 @@ def _screen(
         "lots": ("lots", "lot"),
         "products": ("products", "product"),
         "genealogy": ("lots", "child_lot"),
+        "tool_maintenance": ("counts", "tool"),
     }
     if kind in keyed:
         table, field = keyed[kind]

@@ -20,6 +20,7 @@ from fastapi.staticfiles import StaticFiles
 from ...errors import InputError, NotFoundError, SmartFactoryError
 from ...quality import monitor
 from ...store.db import Store
+from .. import queries
 from ..deps import StoreDep, render
 from ..security import require
 
@@ -68,6 +69,13 @@ def api_pareto(
 def api_characteristics(store: StoreDep) -> list[dict[str, Any]]:
     """Inspected characteristics with counts, specification limits and out-of-spec values."""
     return monitor.characteristics(store)
+
+
+@router.get("/api/quality/tools", dependencies=VIEW)
+def api_tools(store: StoreDep) -> list[dict[str, Any]]:
+    """Tool and mould life: units and scrap rate since the latest maintenance and in all, the
+    machine that used each last, and its latest maintenance; the most used first."""
+    return monitor.tool_life(store)
 
 
 @router.get("/api/quality/spc/{characteristic}", dependencies=VIEW)
@@ -194,6 +202,8 @@ def page_quality(request: Request, store: StoreDep, lang: str | None = None) -> 
         lang,
         characteristics=monitor.characteristics(store),
         pareto_by=monitor.pareto_dimensions(store),
+        tools=monitor.tool_life(store),
+        tz=queries.site_zone(store, request.app.state.settings.timezone),
     )
 
 
