@@ -17,7 +17,7 @@ from smartfactory.testing import free_port
 
 def test_mqtt_replay_stores_what_the_files_hold(tmp_path: Path, mosquitto):
     files = tmp_path / "sim"
-    simulate(files, machines=2, days=2, seed=1)
+    simulate(files, machines=2, days=2, seed=1, crew=True)
     store = Store(tmp_path / "r.duckdb")
     ing = MqttIngestor(LiveIngestor(store), mosquitto.url, client_id="replay-test")
     t = threading.Thread(target=ing.run, daemon=True)
@@ -35,8 +35,12 @@ def test_mqtt_replay_stores_what_the_files_hold(tmp_path: Path, mosquitto):
         import_files(direct, sorted(files.glob("*.csv")))
         want = direct.status()["records"]
         want_states = direct.rows('SELECT machine, "start", "end", state FROM states ORDER BY 1, 2')
+        who = "SELECT machine, ts, operator, tool FROM counts ORDER BY 1, 2"
+        want_who = direct.rows(who)
     got = store.status()["records"]
     assert got["counts"] == want["counts"] and got["measurements"] == want["measurements"]
+    # who ran each count and with which mould travel in the count messages
+    assert store.rows(who) == want_who and want_who[0]["operator"] and want_who[0]["tool"]
     # the last interval of each machine stays open: its end is the next change
     got_states = store.rows('SELECT machine, "start", "end", state FROM states ORDER BY 1, 2')
     assert len(got_states) == len(want_states) - 2

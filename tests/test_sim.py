@@ -430,3 +430,59 @@ def test_progress_and_arguments(tmp_path: Path) -> None:
         simulate(tmp_path, machines=0)
     with pytest.raises(ValueError):
         simulate(tmp_path, seed=-1)
+
+
+# -- operators and moulds (crew=True) ---------------------------------------------------------
+
+
+def test_crew_adds_who_and_which_mould_and_changes_nothing_else(tmp_path: Path) -> None:
+    plain = simulate(tmp_path / "plain", machines=4, days=42, seed=7)
+    crew = simulate(tmp_path / "crew", machines=4, days=42, seed=7, crew=True)
+    assert "tool_maintenance" in crew["files"] and "tool_maintenance" not in plain["files"]
+    for kind in FILES:
+        if kind != "counts":
+            a = (tmp_path / "plain" / f"{kind}.csv").read_bytes()
+            assert a == (tmp_path / "crew" / f"{kind}.csv").read_bytes(), kind
+    with (
+        (tmp_path / "plain" / "counts.csv").open() as fa,
+        (tmp_path / "crew" / "counts.csv").open() as fb,
+    ):
+        a, b = list(csv.DictReader(fa)), list(csv.DictReader(fb))
+    assert len(a) == len(b) and all(x.items() <= y.items() for x, y in zip(a, b, strict=True))
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'Asia/Seoul'")
+    con.execute(f"CREATE VIEW c AS SELECT * FROM read_csv('{tmp_path / 'crew' / 'counts.csv'}')")
+    # two operators per machine who swap shifts weekly, stand-ins on about 5 % of shifts
+    shifts = con.sql(
+        """
+        SELECT machine, CAST(ts AS DATE) AS day, hour(ts - INTERVAL 1 SECOND) >= 14 AS late,
+               any_value(operator) AS op, count(DISTINCT operator) AS n
+        FROM c GROUP BY ALL
+        """
+    ).df()
+    assert (shifts["n"] == 1).all()
+    usual = shifts.groupby("machine")["op"].agg(lambda s: s.value_counts().iloc[:2].sum() / len(s))
+    assert (usual > 0.85).all() and (usual < 1).any()
+    # every regrind or repair comes after its mould made 8,000–20,000 units since the last one
+    con.execute(
+        f"CREATE VIEW m AS SELECT * FROM read_csv('{tmp_path / 'crew' / 'tool_maintenance.csv'}')"
+    )
+    lives = con.sql(
+        """
+        SELECT m.tool, m.ts, sum(c.good + c.scrap + c.rework) AS units
+        FROM m JOIN c ON c.tool = m.tool AND c.ts <= m.ts
+             AND c.ts > coalesce((SELECT max(p.ts) FROM m p WHERE p.tool = m.tool AND p.ts < m.ts),
+                                 TIMESTAMPTZ '2000-01-01')
+        GROUP BY ALL
+        """
+    ).df()
+    assert len(lives) >= 10 and set(con.sql("SELECT DISTINCT work FROM m").df()["work"]) <= {
+        "연마",
+        "수리",
+    }
+    assert lives["units"].between(8_000, 20_000 + 400).all(), lives["units"].describe()
+    # and the store reads all of it without a reject
+    with Store(tmp_path / "crew.duckdb") as store:
+        reports = import_files(store, [Path(p) for p in crew["files"].values()])
+        assert all(r.result and r.result.rejected == 0 for r in reports)
+        assert store.record_counts()["tool_maintenance"] == len(lives)

@@ -140,6 +140,11 @@ def template(kind: str, out_path: Path | None) -> None:
 @click.option("--start", "start_day", help="First day (YYYY-MM-DD, default a fixed Monday).")
 @click.option("--no-causes", is_flag=True, help="Scrap is pure noise (for null tests).")
 @click.option(
+    "--crew",
+    is_flag=True,
+    help="Also who ran each count and with which mould, and the moulds' regrind log.",
+)
+@click.option(
     "--out",
     "out_dir",
     type=click.Path(path_type=Path),
@@ -171,6 +176,7 @@ def simulate(
     seed: int,
     start_day: str | None,
     no_causes: bool,
+    crew: bool,
     out_dir: Path,
     publish: str | None,
     serve_opcua: str | None,
@@ -191,6 +197,7 @@ def simulate(
             seed=seed,
             start=date.fromisoformat(start_day) if start_day else None,
             causes=not no_causes,
+            crew=crew,
             progress=lambda d, t: bar.update(task, completed=d, total=t),
         )
     print_json(summary)

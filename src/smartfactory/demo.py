@@ -139,6 +139,7 @@ def run_demo(
             machines=machines,
             days=days,
             seed=seed,
+            crew=True,
             progress=lambda d, t: bar.update(task, completed=d, total=t),
         )
     console.print(f"simulated {machines} machines × {days} days into {files_dir}")

@@ -24,6 +24,7 @@ from .calendar import (
 )
 from .calendar import maintenance_plan as draw_maintenance
 from .causes import Causes, ScrapModel, draw_causes
+from .crew import Crew, crew_for, operator_pool
 from .demand import BACKLOG_DAYS, Order, demand_model, generate_orders, plan_orders
 from .machine import PLANNED_DOWN, RUNNING, STATES, MachineRun, MachineSim, Reasons, interruptions
 from .materials import (
@@ -55,6 +56,8 @@ FILES = (
     "genealogy",
     "stock",
 )
+#: written as well with ``crew``
+CREW_FILES = ("tool_maintenance",)
 TAG_NAMES = [t.name for tags in AREA_TAGS.values() for t in tags]
 TAG_UNITS = [t.unit for tags in AREA_TAGS.values() for t in tags]
 
@@ -74,6 +77,8 @@ class _Collected:
     counts: list[tuple[int, MachineRun]] = field(default_factory=list)
     meas: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=list)
     lots: list[ProdLot] = field(default_factory=list)
+    #: per machine, in the order of ``counts``: operators and moulds (``crew=True`` only)
+    crew: list[Crew] = field(default_factory=list)
     #: machine → what actually happened (failures, running hours), for the ground truth
     realised: dict[str, dict[str, float]] = field(default_factory=dict)
 
@@ -86,9 +91,13 @@ def simulate(
     seed: int = 0,
     start: date | None = None,
     causes: bool = True,
+    crew: bool = False,
     progress: Progress | None = None,
 ) -> dict[str, object]:
     """Simulate a plant and write its records as CSV files plus ``ground_truth.json``.
+
+    ``crew`` adds who ran each count and with which mould, and the moulds' regrind log
+    (``tool_maintenance.csv``); they act on no scrap (:mod:`smartfactory.sim.crew`).
 
     ``progress`` is called with (steps done, total steps): one step per machine, one for
     writing. Returns a summary: files written, rows per kind, first and last day.
@@ -122,6 +131,7 @@ def simulate(
 
     reasons = Reasons()
     got = _Collected()
+    pool = operator_pool(machines, _rng(seed, "crew")) if crew else []
     for m in plant.machines:
         extra: dict[str, float] = {}
         if cz.degradation is not None and cz.degradation.machine == m.name:
@@ -134,6 +144,18 @@ def simulate(
         st = merge_states(run, mcals[m.index], reasons, t0, t1, m.name)
         got.st.append(st)
         got.counts.append((m.index, run))
+        if crew:
+            got.crew.append(
+                crew_for(
+                    m.index,
+                    run.c_ts,
+                    run.c_product,
+                    np.add(np.add(run.c_good, run.c_scrap), run.c_rework),
+                    pool,
+                    _rng(seed, "operators", m.index),
+                    _rng(seed, "moulds", m.index),
+                )
+            )
         got.lots.extend(run.lots)
         running = st[2] == RUNNING
         got.realised[m.name] = {
@@ -164,6 +186,7 @@ def simulate(
             "seed": seed,
             "start": start.isoformat(),
             "causes": causes,
+            "crew": crew,
         },
     )
     truth_path = out_dir / "ground_truth.json"
@@ -172,7 +195,7 @@ def simulate(
         progress(total_steps, total_steps)
     return {
         "out_dir": str(out_dir),
-        "files": {k: str(out_dir / f"{k}.csv") for k in FILES},
+        "files": {k: str(out_dir / f"{k}.csv") for k in FILES + (CREW_FILES if crew else ())},
         "ground_truth": str(truth_path),
         "rows": rows,
         "first_day": start.isoformat(),
@@ -273,9 +296,25 @@ def _write_all(
     # counts
     runs = [r for _, r in got.counts]
     cm = np.concatenate([np.full(len(r.c_ts), i, np.int32) for i, r in got.counts])
+    who: dict[str, object] = {}
+    if got.crew:
+        who = {
+            "operator": pa.array([x for c in got.crew for x in c.operator], pa.string()),
+            "tool": pa.array([x for c in got.crew for x in c.tool], pa.string()),
+        }
+        log = sorted(x for c in got.crew for x in c.maintenance)
+        put(
+            "tool_maintenance",
+            {
+                "tool": [x[1] for x in log],
+                "ts": ts([x[0] for x in log]),
+                "work": [x[2] for x in log],
+            },
+        )
     put(
         "counts",
         {
+            **who,
             "machine": categorical(names, cm),
             "ts": ts(np.concatenate([np.asarray(r.c_ts, np.int64) for r in runs])),
             "product": pa.array([x for r in runs for x in r.c_product], pa.string()),
@@ -287,6 +326,7 @@ def _write_all(
         },
     )
     got.counts.clear()  # free memory before the next table
+    got.crew.clear()
 
     # measurements
     mm = np.concatenate([np.full(len(x[1]), x[0], np.int32) for x in got.meas])

@@ -68,29 +68,15 @@ def events(files: Path) -> Iterator[Event]:
         )
     )
     ct = _read(files / "counts.csv")
+    # who ran it and with which mould, where the plant was simulated with its crew
+    crew = [c for c in ("operator", "tool") if c in ct.column_names]
+    cols = ("machine", "product", "good", "scrap", "rework", "order", "lot", *crew)
     streams.append(
         iter(
             sorted(
-                Event(
-                    ms,
-                    "count",
-                    m,
-                    (
-                        ("product", p),
-                        ("good", g),
-                        ("scrap", s),
-                        ("rework", w),
-                        ("order", o),
-                        ("lot", lot),
-                    ),
-                )
-                for ms, m, p, g, s, w, o, lot in zip(
-                    _ms(ct["ts"]),
-                    *(
-                        ct[c].to_pylist()
-                        for c in ("machine", "product", "good", "scrap", "rework", "order", "lot")
-                    ),
-                    strict=True,
+                Event(ms, "count", m, tuple(zip(cols[1:], rest, strict=True)))
+                for ms, m, *rest in zip(
+                    _ms(ct["ts"]), *(ct[c].to_pylist() for c in cols), strict=True
                 )
             )
         )
