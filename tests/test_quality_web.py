@@ -153,6 +153,8 @@ def test_tool_life_table_and_json(tmp_path):
     with TestClient(create_app(Settings(db=db)), headers={"Authorization": f"Bearer {token}"}) as c:
         rows = c.get("/api/quality/tools").json()
         page = c.get("/quality", params={"lang": "ko"}).text
+        wear = c.get("/api/quality/tools/wear").json()
+        one = c.get("/api/quality/tools/wear", params={"tool": "T-2"}).json()
     t1 = rows[0]
     # T-1: 300 units, 100 of them since its regrind on the evening of the 3rd
     assert (t1["tool"], t1["units_since"], t1["units_total"]) == ("T-1", 100, 300)
@@ -161,3 +163,9 @@ def test_tool_life_table_and_json(tmp_path):
     assert (t1["last_work"], t1["maintenances"], t1["machine"]) == ("연마", 1, "M1")
     assert rows[1]["tool"] == "T-2" and rows[1]["last_maintenance"] is None
     assert "금형·공구 수명" in page and "2025년 3월 3일 18:00" in page and "연마" in page
+    assert 'id="wear"' in page and '<option value="T-2">' in page
+    # units since maintenance when made: T-1's 09:00 count and the one after its regrind at
+    # 0, its 10:00 count at 100; T-2's at 0. Bins of 10 units (100 / 12, rounded up)
+    got = [(r["units_from"], r["units_to"], r["produced"], r["scrap"]) for r in wear]
+    assert got == [(0, 10, 250, 6), (100, 110, 100, 2)]
+    assert [(r["produced"], r["tools"]) for r in one] == [(50, 1)]

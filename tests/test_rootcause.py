@@ -18,6 +18,7 @@ from conftest import SHARED_DATA
 from smartfactory.cli import main
 from smartfactory.errors import FileFormatError, InputError
 from smartfactory.ingest.importer import import_files
+from smartfactory.quality import monitor
 from smartfactory.quality.context import analyse_store, lot_context
 from smartfactory.quality.findings import adjust
 from smartfactory.quality.rootcause import RootCauseAnalyzer, analyse_file
@@ -549,6 +550,10 @@ def test_a_reground_mould_starts_its_life_again(tmp_path):
         assert all(r.ok and r.result and r.result.rejected == 0 for r in reps)
         f = lot_context(s).frame
         r = analyse_store(s, n_splits=2)[0].to_dict()
+        wear = monitor.tool_wear(s)
+    # the scrap curve over a mould's life: 2 % fresh, 6 % before its regrind
+    assert wear[0]["units_from"] == 0 and wear[-1]["units_to"] >= 18_000
+    assert wear[0]["rate"] < 0.03 and wear[-1]["rate"] > 0.05
     m2 = f[f["machine"] == "M2"].sort_values("tool_units")
     # the count life starts again on day 30 and day 60: three lives of 90 lots of 200 units
     assert sorted(m2["tool_units"])[:6] == [0.0, 0.0, 0.0, 200.0, 200.0, 200.0]

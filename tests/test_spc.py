@@ -299,3 +299,7 @@ def test_tools_command(db_path, write):
     assert [(r["tool"], r["units_since"], r["maintenances"]) for r in rows] == [("T-1", 100, 1)]
     text = run(main, ["tools", "--db", str(db_path)], env={"COLUMNS": "200"})
     assert text.exit_code == 0 and "new insert" in text.output and "10.00 %" in text.output
+
+
+def test_round_bin_widths():
+    assert [monitor._nice_step(s, 12) for s in (100, 20_000, 119_000, 5)] == [10, 2000, 10_000, 1]

@@ -179,6 +179,7 @@ ROUTES: dict[tuple[str, str], tuple[Req, int, bool]] = {
     ("GET", "/api/quality/pareto"): (lambda t: {}, 200, False),
     ("GET", "/api/quality/characteristics"): (lambda t: {}, 200, False),
     ("GET", "/api/quality/tools"): (lambda t: {}, 200, False),
+    ("GET", "/api/quality/tools/wear"): (lambda t: {}, 200, False),
     ("GET", "/api/quality/spc/{characteristic}"): (lambda t: {"path": "scrap"}, 200, False),
     ("GET", "/api/quality/rootcause"): (lambda t: {}, 422, False),  # too few lots to learn
     ("GET", "/quality"): (lambda t: {}, 200, False),

@@ -13,6 +13,7 @@ the defect Pareto, and the alarms where a run rule fires.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -217,19 +218,25 @@ def pareto_dimensions(store: Store) -> list[str]:
     return [b for b in PARETO_BY if b not in ("operator", "tool") or recorded[b]]
 
 
+_LIFE_SQL = """
+    SELECT c.tool, c.machine, c.ts, m.ts AS since, c.scrap::DOUBLE AS scrap,
+           (c.good + c.scrap + c.rework)::DOUBLE AS produced,
+           coalesce(sum((c.good + c.scrap + c.rework)::DOUBLE) OVER (
+               PARTITION BY c.tool, m.ts ORDER BY c.ts, c.machine, c.product
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+    FROM counts c ASOF LEFT JOIN tool_maintenance m ON m.tool = c.tool AND c.ts > m.ts
+    WHERE c.tool IS NOT NULL
+"""
+
+
 def tool_life(store: Store) -> list[dict[str, Any]]:
     """Per tool or mould: the units it made since its latest maintenance (regrind, repair) and in
     all, its scrap rate in this life and over all its counts, the machine that used it last, and
     its latest maintenance; the most used since maintenance first. Tools the counts record or
     maintenance names; none where neither does."""
     return store.rows(
-        """
-        WITH life AS (
-            SELECT c.tool, c.machine, c.ts, m.ts AS since, c.scrap::DOUBLE AS scrap,
-                   (c.good + c.scrap + c.rework)::DOUBLE AS produced
-            FROM counts c ASOF LEFT JOIN tool_maintenance m ON m.tool = c.tool AND c.ts > m.ts
-            WHERE c.tool IS NOT NULL
-        ), kept AS (
+        f"""
+        WITH life AS ({_LIFE_SQL}), kept AS (
             SELECT tool, max(ts) AS last_maintenance, arg_max(work, ts) AS last_work,
                    count(*) AS maintenances
             FROM tool_maintenance GROUP BY tool
@@ -253,6 +260,37 @@ def tool_life(store: Store) -> list[dict[str, Any]]:
         ORDER BY units_since DESC, tool
         """
     )
+
+
+def _nice_step(span: float, bins: int) -> float:
+    """A round bin width (1, 2 or 5 × 10^k) giving at most about ``bins`` bins over ``span``."""
+    raw = max(span / max(bins, 1), 1.0)
+    mag = 10 ** math.floor(math.log10(raw))
+    return next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
+
+
+def tool_wear(store: Store, tool: str | None = None, bins: int = 12) -> list[dict[str, Any]]:
+    """Scrap rate by the units a tool had made since its latest maintenance when it made them
+    (all tools together, or one): does scrap rise as a mould wears, and from how many units?
+    Round bins of units; each row has the bin's range, scrap, units made and rate."""
+    where, params = ("WHERE tool = ?", [tool]) if tool else ("", [])
+    top = store.scalar(f"SELECT max(before) FROM ({_LIFE_SQL}) {where}", params)
+    if top is None:
+        return []
+    step = _nice_step(float(top), bins)
+    rows = store.rows(
+        f"""
+        SELECT floor(before / ?) AS k, sum(scrap) AS scrap, sum(produced) AS produced,
+               count(DISTINCT tool) AS tools
+        FROM ({_LIFE_SQL}) {where} GROUP BY 1 ORDER BY 1
+        """,
+        [step, *params],
+    )
+    for r in rows:
+        k = r.pop("k")
+        r["units_from"], r["units_to"] = k * step, (k + 1) * step
+        r["rate"] = r["scrap"] / r["produced"] if r["produced"] else None
+    return rows
 
 
 def defect_pareto(

@@ -78,6 +78,17 @@ def api_tools(store: StoreDep) -> list[dict[str, Any]]:
     return monitor.tool_life(store)
 
 
+@router.get("/api/quality/tools/wear", dependencies=VIEW)
+def api_tool_wear(
+    store: StoreDep,
+    tool: Annotated[str | None, Query(description="one tool (default: all together)")] = None,
+    bins: Annotated[int, Query(ge=2, le=50)] = 12,
+) -> list[dict[str, Any]]:
+    """Scrap rate by the units a tool had made since its latest maintenance: does scrap rise
+    as a mould wears, and from how many units?"""
+    return monitor.tool_wear(store, tool, bins)
+
+
 @router.get("/api/quality/spc/{characteristic}", dependencies=VIEW)
 def api_spc(
     characteristic: str,

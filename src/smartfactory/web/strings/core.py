@@ -239,6 +239,17 @@ STRINGS: dict[str, dict[str, str]] = {
     "q_maintained": {"en": "Last maintenance", "ko": "최근 보전"},
     "q_work": {"en": "Work", "ko": "작업내용"},
     "q_last_used": {"en": "Last used", "ko": "최근 사용"},
+    "q_wear": {
+        "en": "Scrap by units since maintenance",
+        "ko": "보전 후 생산수에 따른 불량률",
+    },
+    "q_wear_help": {
+        "en": "Does scrap rise as a tool wears, and from how many units? Each bar: the units "
+        "made while the tool stood at that count since its latest regrind or repair.",
+        "ko": "금형이 마모되면서 불량이 늘어나는지, 몇 개부터 늘어나는지 보여 줍니다. 막대마다 "
+        "최근 연마·수리 이후 그 구간의 수량일 때 만든 제품입니다.",
+    },
+    "q_all_tools": {"en": "All tools", "ko": "전체 금형"},
     "q_defects": {"en": "Defects", "ko": "불량 수"},
     "q_cumulative": {"en": "Cumulative %", "ko": "누적 %"},
     "q_rate": {"en": "Defect rate", "ko": "불량률"},
