@@ -155,6 +155,7 @@ def test_tool_life_table_and_json(tmp_path):
         page = c.get("/quality", params={"lang": "ko"}).text
         wear = c.get("/api/quality/tools/wear").json()
         one = c.get("/api/quality/tools/wear", params={"tool": "T-2"}).json()
+        xlsx = c.get("/quality/tools.xlsx")
     t1 = rows[0]
     # T-1: 300 units, 100 of them since its regrind on the evening of the 3rd
     assert (t1["tool"], t1["units_since"], t1["units_total"]) == ("T-1", 100, 300)
@@ -169,3 +170,9 @@ def test_tool_life_table_and_json(tmp_path):
     got = [(r["units_from"], r["units_to"], r["produced"], r["scrap"]) for r in wear]
     assert got == [(0, 10, 250, 6), (100, 110, 100, 2)]
     assert [(r["produced"], r["tools"]) for r in one] == [(50, 1)]
+    assert xlsx.status_code == 200 and "tools.xlsx" in xlsx.headers["content-disposition"]
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(xlsx.content))
+    assert [r[0].value for r in wb["금형 수명 tool life"].iter_rows(min_row=2)] == ["T-1", "T-2"]
+    assert wb["마모 곡선 wear"].max_row == 3 and 'href="/quality/tools.xlsx"' in page

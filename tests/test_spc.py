@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -297,8 +298,18 @@ def test_tools_command(db_path, write):
     run = CliRunner().invoke
     rows = json.loads(run(main, ["tools", "--db", str(db_path), "--format", "json"]).output)
     assert [(r["tool"], r["units_since"], r["maintenances"]) for r in rows] == [("T-1", 100, 1)]
-    text = run(main, ["tools", "--db", str(db_path)], env={"COLUMNS": "200"})
+    xlsx = db_path.parent / "tools.xlsx"
+    text = run(main, ["tools", "--db", str(db_path), "--out", str(xlsx)], env={"COLUMNS": "200"})
     assert text.exit_code == 0 and "new insert" in text.output and "10.00 %" in text.output
+    assert f"wrote {xlsx}" in text.output.replace("\n", "")
+    from openpyxl import load_workbook
+
+    wb = load_workbook(xlsx)
+    life, wear = wb["금형 수명 tool life"], wb["마모 곡선 wear"]
+    assert [c.value for c in life[2]][:3] == ["T-1", "M1", 100]
+    # Excel holds the site's wall-clock time (Asia/Seoul), not UTC
+    assert life.cell(2, 7).value == datetime(2025, 3, 3, 8, 0)
+    assert [c.value for c in wear[2]] == [0, 1, 100, 10, 0.1, 1]
 
 
 def test_round_bin_widths():

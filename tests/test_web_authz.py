@@ -185,6 +185,7 @@ ROUTES: dict[tuple[str, str], tuple[Req, int, bool]] = {
     ("GET", "/quality"): (lambda t: {}, 200, False),
     ("GET", "/quality/spc/{characteristic}"): (lambda t: {"path": "scrap"}, 200, False),
     ("GET", "/quality/rootcause"): (lambda t: {}, 200, False),
+    ("GET", "/quality/tools.xlsx"): (lambda t: {}, 200, False),
     ("GET", "/api/status"): (lambda t: {}, 200, False),
     ("GET", "/api/kpi"): (lambda t: {}, 200, False),
     # the programme side (routes/program.py): a step that breaks a rule answers 422 each time

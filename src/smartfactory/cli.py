@@ -1061,15 +1061,27 @@ def spc(
 
 @main.command()
 @DB_OPTION
+@click.option(
+    "--out",
+    "excel",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the table and the scrap curve over a tool's life to this Excel file.",
+)
 @FORMAT_JSON
-def tools(db: Path | None, fmt: str) -> None:
+def tools(db: Path | None, excel: Path | None, fmt: str) -> None:
     """Tool and mould life: units made since the latest maintenance (regrind, repair) and in
     all, scrap rates, the machine that used it last; the most used first."""
-    from .quality.monitor import tool_life
+    from .quality.monitor import tool_life, tool_wear
 
     settings = get_settings(db=db)
     with open_store(db, read_only=True) as store:
         rows = tool_life(store)
+        wear = tool_wear(store) if excel is not None else []
+    tz = ZoneInfo(settings.timezone)
+    if excel is not None:
+        from .quality.excel import write_tools_excel
+
+        write_tools_excel(rows, wear, tz, excel)
     if fmt == "json":
         print_json(rows)
         return
@@ -1079,7 +1091,6 @@ def tools(db: Path | None, fmt: str) -> None:
             "repairs as tool_maintenance records (docs/data-formats.md)"
         )
         return
-    tz = ZoneInfo(settings.timezone)
     when = lambda t: "–" if t is None else t.astimezone(tz).strftime("%Y-%m-%d %H:%M")  # noqa: E731
     t = Table(
         "tool",
@@ -1106,6 +1117,8 @@ def tools(db: Path | None, fmt: str) -> None:
             when(r["last_used"]),
         )
     out.print(t)
+    if excel is not None:
+        out.print(f"wrote {excel}")
 
 
 # -- programme side (commands in program/commands.py) ------------------------------------------

@@ -1,10 +1,12 @@
-"""A root-cause result as an Excel workbook, for the quality meeting: the causes with their
-rates and tests, the model's scores, the categorical contrasts, the feature importance and the
-columns left out. Headers are Korean and English; rates are Excel percentages."""
+"""Quality results as Excel workbooks. A root-cause result, for the quality meeting: the causes
+with their rates and tests, the model's scores, the categorical contrasts, the feature
+importance and the columns left out. Tool and mould life with the scrap curve over a tool's
+life, for the tool room. Headers are Korean and English; rates are Excel percentages."""
 
 from __future__ import annotations
 
 import io
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -105,6 +107,74 @@ def write_rootcause_excel(result: dict[str, Any], path: str | Path | None = None
     ws.append(["열 column", "사유 reason"])
     for d in result.get("dropped") or []:
         ws.append([d["column"], d["reason"]])
+    buf = io.BytesIO()
+    wb.save(buf)
+    data = buf.getvalue()
+    if path is not None:
+        Path(path).write_bytes(data)
+    return data
+
+
+#: (key in a tool-life row, header, number format)
+TOOL_COLUMNS: tuple[tuple[str, str, str | None], ...] = (
+    ("tool", "금형 tool", None),
+    ("machine", "최근 설비 last machine", None),
+    ("units_since", "보전 후 생산수 units since maintenance", "#,##0"),
+    ("scrap_rate_since", "보전 후 불량률 scrap since", "0.00%"),
+    ("units_total", "누적 생산수 units in all", "#,##0"),
+    ("scrap_rate_total", "누적 불량률 scrap in all", "0.00%"),
+    ("last_maintenance", "최근 보전 last maintenance", "yyyy-mm-dd hh:mm"),
+    ("last_work", "작업내용 work", None),
+    ("maintenances", "보전 횟수 maintenances", "#,##0"),
+    ("last_used", "최근 사용 last used", "yyyy-mm-dd hh:mm"),
+)
+WEAR_COLUMNS: tuple[tuple[str, str, str | None], ...] = (
+    ("units_from", "보전 후 생산수 부터 units since maintenance from", "#,##0"),
+    ("units_to", "까지 to", "#,##0"),
+    ("produced", "생산수 units made", "#,##0"),
+    ("scrap", "불량 scrap", "#,##0"),
+    ("rate", "불량률 scrap rate", "0.00%"),
+    ("tools", "금형 수 tools", "#,##0"),
+)
+
+
+def write_tools_excel(
+    life: list[dict[str, Any]],
+    wear: list[dict[str, Any]],
+    tz: tzinfo,
+    path: str | Path | None = None,
+) -> bytes:
+    """Tool and mould life (:func:`~smartfactory.quality.monitor.tool_life`) and the scrap
+    curve over a tool's life (:func:`~smartfactory.quality.monitor.tool_wear`) as a workbook;
+    times in the site's zone ``tz``. The bytes; also written to ``path`` when one is given."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    def local(v: Any) -> Any:
+        # Excel has no time zones: the site's wall-clock time
+        if isinstance(v, datetime) and v.tzinfo is not None:
+            return v.astimezone(tz).replace(tzinfo=None)
+        return v
+
+    bold = Font(bold=True)
+    wb = Workbook()
+    for i, (title, rows, cols) in enumerate(
+        (("금형 수명 tool life", life, TOOL_COLUMNS), ("마모 곡선 wear", wear, WEAR_COLUMNS))
+    ):
+        ws = wb.active if i == 0 else wb.create_sheet()
+        assert ws is not None
+        ws.title = title
+        ws.append([h for _, h, _ in cols])
+        for r in rows:
+            ws.append([local(r.get(k)) for k, _, _ in cols])
+            for cell, (_, _, fmt) in zip(ws[ws.max_row], cols, strict=True):
+                if fmt:
+                    cell.number_format = fmt
+        for cell in ws[1]:
+            cell.font = bold
+        ws.freeze_panes = "B2"
+        for letter in "ABCDEFGHIJ"[: len(cols)]:
+            ws.column_dimensions[letter].width = 20
     buf = io.BytesIO()
     wb.save(buf)
     data = buf.getvalue()

@@ -196,6 +196,20 @@ def rootcause_excel(
     )
 
 
+@router.get("/quality/tools.xlsx", dependencies=VIEW)
+def tools_excel(request: Request, store: StoreDep) -> Response:
+    """Tool and mould life and the scrap curve over a tool's life as an Excel workbook."""
+    from ...quality.excel import write_tools_excel
+
+    tz = queries.site_zone(store, request.app.state.settings.timezone)
+    data = write_tools_excel(monitor.tool_life(store), monitor.tool_wear(store), tz)
+    return Response(
+        data,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": 'attachment; filename="tools.xlsx"'},
+    )
+
+
 # -- pages ---------------------------------------------------------------------------------
 
 
