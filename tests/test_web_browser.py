@@ -146,7 +146,8 @@ def test_switch_to_korean(site, browser):
 
 @pytest.mark.slow
 def test_screenshots_of_the_main_pages(browser, tmp_path_factory):
-    """A simulated plant (8 machines × 10 days) served and photographed for docs/screenshots."""
+    """A simulated plant (8 machines × 10 days, with its crew as in the demo) served and
+    photographed for docs/screenshots."""
     from smartfactory.demo import _apply_simulated_calendar
     from smartfactory.ingest.importer import import_files
     from smartfactory.sim import simulate
@@ -154,7 +155,7 @@ def test_screenshots_of_the_main_pages(browser, tmp_path_factory):
     from smartfactory.web.auth import add_user
 
     d = tmp_path_factory.mktemp("shots")
-    simulate(d / "files", machines=8, days=10, seed=3)
+    simulate(d / "files", machines=8, days=10, seed=3, crew=True)
     db = d / "demo.duckdb"
     with Store(db) as s:
         import_files(s, sorted((d / "files").glob("*.csv")))
@@ -190,6 +191,14 @@ def test_screenshots_of_the_main_pages(browser, tmp_path_factory):
             page.wait_for_timeout(600)  # chart animations
             page.screenshot(path=str(SHOTS / f"{name}.png"))
             assert (SHOTS / f"{name}.png").stat().st_size > 10_000
+        # the quality page's mould-wear chart is drawn, for all moulds and for one
+        page.goto(f"{base}/quality")
+        page.wait_for_selector("#wear canvas")
+        tools = page.eval_on_selector_all("#wear-tool option", "os => os.map(o => o.value)")
+        assert tools[0] == "" and len(tools) > 8
+        page.select_option("#wear-tool", tools[1])
+        page.wait_for_load_state("networkidle")
+        assert page.is_visible("#wear canvas") and page.is_visible("#tools-excel")
         page.goto(f"{base}/floor?lang=en")
         page.wait_for_timeout(300)
         page.screenshot(path=str(SHOTS / "floor-en.png"))
