@@ -72,6 +72,18 @@ def test_pages_in_both_languages(client):
     # the simulated counts record no operator or tool: no Pareto of everything under '?'
     assert 'value="machine"' in en.text and 'value="operator"' not in en.text
     assert 'id="tools"' not in en.text  # nor an empty tool-life table
+    # every characteristic with its status on its own chart, per product where limits differ
+    status = client.get("/api/quality/characteristics", params={"status": True}).json()
+    assert {"status", "cpk", "recent_alarms"} <= set(status[0]) and "Alarms (latest 25)" in en.text
+    per_product = [r for r in status if r["product"]]
+    if per_product:
+        r = per_product[0]
+        link = f"/quality/spc/{r['characteristic']}?lang=en&amp;product={r['product']}"
+        assert link in en.text
+        mixed = client.get(f"/quality/spc/{r['characteristic']}?lang=en")
+        assert mixed.status_code == 200 and "limits differ by product" in mixed.text
+        one = client.get(f"/quality/spc/{r['characteristic']}?product={r['product']}")
+        assert 'id="capability"' in one.text
     char = client.get("/api/quality/characteristics").json()[0]["characteristic"]
     spc = client.get(f"/quality/spc/{char}?lang=en")
     assert spc.status_code == 200 and "Process capability" in spc.text and "Cpk" in spc.text

@@ -210,6 +210,32 @@ def test_characteristic_chart_from_inspections(plant):
             monitor.characteristic_chart(s, "colour")
 
 
+def test_a_characteristic_with_limits_per_product_is_charted_per_product(plant):
+    with Store(plant) as s:
+        rows = monitor.characteristics(s)
+        weight = {
+            r["product"]: (r["lsl"], r["usl"]) for r in rows if r["characteristic"] == "weight"
+        }
+        # the simulated parts weigh 85, 42, 16 and 6 g: one row, and one chart, per product
+        assert len(weight) >= 2 and None not in weight
+        assert len(set(weight.values())) == len(weight)
+        assert [r["product"] for r in rows if r["characteristic"] == "wall_thickness"] == [None]
+        with pytest.raises(InputError, match="limits differ by product"):
+            monitor.characteristic_chart(s, "weight")
+        product, (lsl, usl) = next(iter(weight.items()))
+        one = monitor.characteristic_chart(s, "weight", product=product)
+        assert one.capability is not None and (one.capability.lsl, one.capability.usl) == (lsl, usl)
+        # on its own chart each part has a Cpk near 1, not the -40 of a chart mixing the parts
+        status = monitor.characteristic_status(s)
+        assert len(status) == len(rows)
+        assert all(r["cpk"] > 0.5 for r in status if r["characteristic"] == "weight")
+        order = [r["status"] for r in status]
+        assert order == sorted(order, key=["alarm", "incapable", "ok"].index)
+        for r in status:
+            if r["status"] == "alarm":
+                assert 0 < r["recent_alarms"] <= 25 and r["last_alarm"]["rule"].startswith("nelson")
+
+
 def test_scrap_charts_and_pareto_add_up(plant):
     with Store(plant) as s:
         total = s.scalar("SELECT sum(scrap) FROM counts")
@@ -279,8 +305,8 @@ def test_spc_command_pareto(plant):
 
 def test_spc_command(plant):
     run = CliRunner().invoke
-    listing = run(main, ["spc", "--db", str(plant)])
-    assert listing.exit_code == 0 and "wall_thickness" in listing.output
+    listing = run(main, ["spc", "--db", str(plant)], env={"COLUMNS": "200"})
+    assert listing.exit_code == 0 and "wall_thickness" in listing.output and "Cpk" in listing.output
     out = run(main, ["spc", "wall_thickness", "--db", str(plant), "--format", "json"])
     d = json.loads(out.output)
     assert d["chart"]["kind"] == "xbar-r" and d["capability"]["cpk"] is not None

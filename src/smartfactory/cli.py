@@ -982,7 +982,12 @@ def spc(
     """Control chart, capability and rule alarms of an inspected CHARACTERISTIC, or of daily
     scrap (CHARACTERISTIC `scrap`, or --chart p/np/c/u). Without one, list the
     characteristics. With --pareto, rank the defects instead."""
-    from .quality.monitor import characteristic_chart, characteristics, defect_pareto, scrap_chart
+    from .quality.monitor import (
+        characteristic_chart,
+        characteristic_status,
+        defect_pareto,
+        scrap_chart,
+    )
 
     settings = get_settings(db=db)
     kw: dict[str, Any] = {
@@ -1015,16 +1020,33 @@ def spc(
         return
     with open_store(db, read_only=True) as store:
         if characteristic is None and chart in ("auto", "xbar-r", "xbar-s", "i-mr"):
-            rows = characteristics(store)
+            rows = characteristic_status(store, rules=rules)  # type: ignore[arg-type]
             if fmt == "json":
                 print_json(rows)
                 return
-            t = Table("characteristic", "values", "subgroups", "LSL", "USL", "out of spec")
+            t = Table(
+                "characteristic",
+                "product",
+                "status",
+                "alarms (latest 25)",
+                "Cpk",
+                "Ppk",
+                "values",
+                "LSL",
+                "USL",
+                "out of spec",
+                title="Characteristics (the alarms first)",
+            )
+            two = lambda v: "–" if v is None else f"{v:.2f}"  # noqa: E731
             for c in rows:
                 t.add_row(
                     c["characteristic"],
+                    c["product"] or "",
+                    c["status"] or "no chart",
+                    str(c["recent_alarms"]),
+                    two(c["cpk"]),
+                    two(c["ppk"]),
                     f"{c['n']:,}",
-                    f"{c['subgroups']:,}",
                     str(c["lsl"]),
                     str(c["usl"]),
                     f"{c['out_of_spec']:,}",

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from ..errors import InputError, NotFoundError
+from ..errors import InputError, NotFoundError, SmartFactoryError
 from ..store.db import Store
 from .spc import (
     Capability,
@@ -82,16 +82,103 @@ def _filters(
     return " AND ".join(sql), params
 
 
+#: inspections with the product of the lot they inspected (from the counts; NULL without one)
+_INSPECTED = """
+    WITH lot_product AS (
+        SELECT lot, any_value(product) AS product FROM counts WHERE lot IS NOT NULL GROUP BY lot
+    )
+    SELECT i.*, p.product FROM inspections i LEFT JOIN lot_product p USING (lot)
+"""
+
+
 def characteristics(store: Store) -> list[dict[str, Any]]:
-    """Inspected characteristics with their counts, limits and share out of specification."""
+    """Inspected characteristics with their counts, limits and share out of specification.
+
+    A characteristic whose specification limits differ between products (a part's weight)
+    has one row per product (``product``); one with the same limits for every product has a
+    single row (``product`` None): a chart mixing parts of different sizes says nothing."""
     return store.rows(
-        """
-        SELECT characteristic, count(*) AS n, count(DISTINCT coalesce(lot, unit_id)) AS subgroups,
+        f"""
+        WITH i AS ({_INSPECTED}), per AS (
+            SELECT characteristic, product, mode(lsl) AS lsl, mode(usl) AS usl FROM i GROUP BY ALL
+        ), mixed AS (
+            SELECT characteristic,
+                   count(DISTINCT coalesce(lsl::VARCHAR, '') || '|' || coalesce(usl::VARCHAR, ''))
+                       > 1 AS mixed
+            FROM per GROUP BY 1
+        )
+        SELECT i.characteristic, CASE WHEN m.mixed THEN i.product END AS product,
+               count(*) AS n, count(DISTINCT coalesce(lot, unit_id)) AS subgroups,
                min(ts) AS first_ts, max(ts) AS last_ts, mode(lsl) AS lsl, mode(usl) AS usl,
                count(*) FILTER (WHERE value < lsl OR value > usl) AS out_of_spec
-        FROM inspections GROUP BY characteristic ORDER BY characteristic
+        FROM i JOIN mixed m USING (characteristic)
+        GROUP BY 1, 2 ORDER BY 1, 2 NULLS FIRST
         """
     )
+
+
+def _limits_by_product(store: Store, characteristic: str) -> list[dict[str, Any]]:
+    """Per product, the usual limits of ``characteristic``."""
+    return store.rows(
+        f"""
+        SELECT product, mode(lsl) AS lsl, mode(usl) AS usl
+        FROM ({_INSPECTED}) WHERE characteristic = ? GROUP BY product ORDER BY product NULLS LAST
+        """,
+        [characteristic],
+    )
+
+
+def characteristic_status(
+    store: Store, recent: int = 25, rules: RuleSet = "nelson"
+) -> list[dict[str, Any]]:
+    """:func:`characteristics` with each one's state on its own chart (``auto``, latest 500
+    subgroups): Cp, Cpk, Pp, Ppk, the rule alarms among the latest ``recent`` subgroups and the
+    latest alarm, and ``status``: ``alarm`` (a rule fired among those), ``incapable`` (in
+    control but Cpk under 1.33), ``ok``, or None where no chart can be drawn (its reason in
+    ``note``). ``recent_alarms`` counts subgroups with an alarm. The alarms first, then the
+    least capable: what a quality engineer looks at first."""
+    out = []
+    for c in characteristics(store):
+        row = {**c, "cp": None, "cpk": None, "pp": None, "ppk": None, "recent_alarms": 0}
+        row |= {"last_alarm": None, "status": None, "note": None}
+        try:
+            res = characteristic_chart(
+                store, c["characteristic"], product=c["product"], rules=rules
+            )
+        except SmartFactoryError as exc:
+            row["note"] = str(exc)
+            out.append(row)
+            continue
+        alarms = res.chart.alarms()
+        first_recent = len(res.chart.labels) - recent
+        row["recent_alarms"] = len({a["index"] for a in alarms if a["index"] >= first_recent})
+        if alarms:
+            last = alarms[-1]
+            row["last_alarm"] = {k: last[k] for k in ("label", "rule", "message", "chart")}
+        cap = res.capability
+        if cap is not None:
+            row |= {"cp": cap.cp, "cpk": cap.cpk, "pp": cap.pp, "ppk": cap.ppk}
+        if row["recent_alarms"]:
+            row["status"] = "alarm"
+        elif row["cpk"] is not None and row["cpk"] < CAPABLE_CPK:
+            row["status"] = "incapable"
+        else:
+            row["status"] = "ok"
+        out.append(row)
+    order = {"alarm": 0, "incapable": 1, "ok": 2, None: 3}
+    out.sort(
+        key=lambda r: (
+            order[r["status"]],
+            -r["recent_alarms"],
+            _or_inf(r["cpk"]),
+            r["characteristic"],
+        )
+    )
+    return out
+
+
+def _or_inf(v: float | None) -> float:
+    return math.inf if v is None or not math.isfinite(v) else v
 
 
 def characteristic_chart(
@@ -108,6 +195,16 @@ def characteristic_chart(
 ) -> SpcResult:
     """The control chart and capability of one inspected characteristic (the latest
     ``max_points`` subgroups)."""
+    if not product:
+        limits = _limits_by_product(store, characteristic)
+        if len({(r["lsl"], r["usl"]) for r in limits}) > 1:
+            each = "; ".join(
+                f"{r['product'] or '?'} {_fmt(r['lsl'])}–{_fmt(r['usl'])}" for r in limits
+            )
+            raise InputError(
+                f"{characteristic}: the specification limits differ by product ({each}); "
+                "chart one product at a time"
+            )
     where, params = _filters(machine, None, start, end, "i")
     if product:
         where += " AND i.lot IN (SELECT lot FROM counts WHERE product = ?)"
@@ -160,6 +257,10 @@ def characteristic_chart(
         cap = capability(cap_groups, lsl, usl, method="s" if kind == "xbar-s" else "r")
     scope = " · ".join(x for x in (machine, product) if x)
     return SpcResult(f"{characteristic}{' · ' + scope if scope else ''}", ch, cap)
+
+
+def _fmt(v: float | None) -> str:
+    return "–" if v is None else f"{v:g}"
 
 
 def _mode(values: list[Any]) -> float | None:
@@ -217,6 +318,9 @@ def pareto_dimensions(store: Store) -> list[str]:
     recorded = store.rows("SELECT count(operator) AS operator, count(tool) AS tool FROM counts")[0]
     return [b for b in PARETO_BY if b not in ("operator", "tool") or recorded[b]]
 
+
+#: the usual minimum Cpk of a capable process (AIAG SPC manual; many customers ask for it)
+CAPABLE_CPK = 1.33
 
 _LIFE_SQL = """
     SELECT c.tool, c.machine, c.ts, m.ts AS since, c.scrap::DOUBLE AS scrap,

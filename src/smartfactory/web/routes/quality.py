@@ -23,6 +23,7 @@ from ...store.db import Store
 from .. import queries
 from ..deps import StoreDep, render
 from ..security import require
+from .dashboard import cached
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["quality"])
@@ -66,9 +67,16 @@ def api_pareto(
 
 
 @router.get("/api/quality/characteristics", dependencies=VIEW)
-def api_characteristics(store: StoreDep) -> list[dict[str, Any]]:
-    """Inspected characteristics with counts, specification limits and out-of-spec values."""
-    return monitor.characteristics(store)
+def api_characteristics(
+    store: StoreDep,
+    status: Annotated[
+        bool, Query(description="also each one's Cp, Cpk, Pp, Ppk and recent rule alarms")
+    ] = False,
+) -> list[dict[str, Any]]:
+    """Inspected characteristics (per product where their limits differ by product) with
+    counts, specification limits and out-of-spec values; with ``status``, their capability and
+    recent alarms, the alarms first."""
+    return monitor.characteristic_status(store) if status else monitor.characteristics(store)
 
 
 @router.get("/api/quality/tools", dependencies=VIEW)
@@ -225,7 +233,9 @@ def page_quality(request: Request, store: StoreDep, lang: str | None = None) -> 
         request,
         "quality.html",
         lang,
-        characteristics=monitor.characteristics(store),
+        characteristics=cached(
+            request, store, ("q_status",), lambda: monitor.characteristic_status(store)
+        ),
         pareto_by=monitor.pareto_dimensions(store),
         tools=monitor.tool_life(store),
         tz=queries.site_zone(store, request.app.state.settings.timezone),
@@ -239,15 +249,19 @@ def page_spc(
     store: StoreDep,
     chart: str = "auto",
     machine: str | None = None,
+    product: str | None = None,
     lang: str | None = None,
 ) -> HTMLResponse:
     """One control chart with its limits, capability and alarms."""
+    problem = None
     try:
-        data = api_spc(characteristic, store, chart=chart, machine=machine)
+        data = api_spc(
+            characteristic, store, chart=chart, machine=machine or None, product=product or None
+        )
     except HTTPException as exc:
-        if exc.status_code != 404:
+        if exc.status_code not in (404, 422):
             raise
-        data = None
+        data, problem = None, exc.detail if exc.status_code == 422 else None
     return _page(
         request,
         "quality_spc.html",
@@ -256,6 +270,8 @@ def page_spc(
         data=data,
         chart=chart,
         machine=machine or "",
+        product=product or "",
+        problem=problem,
     )
 
 

@@ -226,6 +226,20 @@ STRINGS: dict[str, dict[str, str]] = {
     "q_subgroups": {"en": "Subgroups", "ko": "부분군"},
     "q_out_of_spec": {"en": "Out of spec", "ko": "규격 이탈"},
     "q_no_inspections": {"en": "No inspections yet.", "ko": "검사 데이터가 없습니다."},
+    "q_status": {"en": "Status", "ko": "상태"},
+    "q_status_help": {
+        "en": "Each characteristic on its own control chart (per product where the limits differ "
+        "by product): an alarm if a Nelson rule fired in the latest 25 subgroups, not capable if "
+        "Cpk is under 1.33.",
+        "ko": "검사항목마다 관리도로 판정합니다 (제품마다 규격이 다르면 제품별). "
+        "최근 25개 부분군에서 Nelson 규칙이 위반되면 경보, "
+        "Cpk가 1.33 미만이면 공정능력 부족입니다.",
+    },
+    "q_recent_alarms": {"en": "Alarms (latest 25)", "ko": "경보 (최근 25)"},
+    "q_status_alarm": {"en": "alarm", "ko": "경보"},
+    "q_status_incapable": {"en": "not capable", "ko": "능력 부족"},
+    "q_status_ok": {"en": "in control", "ko": "안정"},
+    "q_status_none": {"en": "no chart", "ko": "관리도 없음"},
     "q_tools": {"en": "Tool and mould life", "ko": "금형·공구 수명 (타수)"},
     "q_tools_help": {
         "en": "Units made since the latest maintenance (regrind, repair) and in all; the most "
