@@ -254,6 +254,13 @@ _MACHINE = _f(
     "machine", "text", True, "설비", "Machine (work unit) identifier", "설비명", "설비코드"
 )
 
+
+def _tool(required: bool, help_: str) -> Field:
+    return _f(
+        "tool", "text", required, "금형", help_, "금형번호", "공구", "치공구", "mould", "mold"
+    )
+
+
 KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
@@ -347,18 +354,7 @@ KINDS: dict[str, Kind] = {
                     "작업자명",
                     "operator_id",
                 ),
-                _f(
-                    "tool",
-                    "text",
-                    False,
-                    "금형",
-                    "Tool, mould or die in use (its number)",
-                    "금형번호",
-                    "공구",
-                    "치공구",
-                    "mould",
-                    "mold",
-                ),
+                _tool(False, "Tool, mould or die in use (its number)"),
             ),
             key=("machine", "ts", "product"),
             mode="event",
@@ -369,18 +365,7 @@ KINDS: dict[str, Kind] = {
             "tool_maintenance",
             "금형보전",
             (
-                _f(
-                    "tool",
-                    "text",
-                    True,
-                    "금형",
-                    "Tool, mould or die (its number, as the counts record it)",
-                    "금형번호",
-                    "공구",
-                    "치공구",
-                    "mould",
-                    "mold",
-                ),
+                _tool(True, "Tool, mould or die (its number, as the counts record it)"),
                 _f(
                     "ts",
                     "timestamp",

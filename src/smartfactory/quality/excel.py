@@ -73,25 +73,42 @@ def _model_rows(r: dict[str, Any]) -> list[tuple[str, Any]]:
     return rows
 
 
+Columns = tuple[tuple[str, str, str | None], ...]
+
+
+def _table(ws: Any, cols: Columns, rows: list[list[Any]]) -> None:
+    """A header row in bold and ``rows`` with each column's number format."""
+    from openpyxl.styles import Font
+
+    ws.append([h for _, h, _ in cols])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append(row)
+        for cell, (_, _, fmt) in zip(ws[ws.max_row], cols, strict=True):
+            if fmt:
+                cell.number_format = fmt
+
+
+def _save(wb: Any, path: str | Path | None) -> bytes:
+    buf = io.BytesIO()
+    wb.save(buf)
+    data = buf.getvalue()
+    if path is not None:
+        Path(path).write_bytes(data)
+    return data
+
+
 def write_rootcause_excel(result: dict[str, Any], path: str | Path | None = None) -> bytes:
     """The workbook's bytes; also written to ``path`` when one is given."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
-    bold = Font(bold=True)
     wb = Workbook()
     for i, (title, key) in enumerate((("원인 causes", "causes"), ("대비 contrasts", "contrasts"))):
         ws = wb.active if i == 0 else wb.create_sheet()
         assert ws is not None
         ws.title = title
-        ws.append([h for _, h, _ in CAUSE_COLUMNS])
-        for c in result.get(key) or []:
-            ws.append(_cause_row(c))
-            for cell, (_, _, fmt) in zip(ws[ws.max_row], CAUSE_COLUMNS, strict=True):
-                if fmt:
-                    cell.number_format = fmt
-        for cell in ws[1]:
-            cell.font = bold
+        _table(ws, CAUSE_COLUMNS, [_cause_row(c) for c in result.get(key) or []])
         ws.freeze_panes = "C2"
         ws.column_dimensions["B"].width = 60
     ws = wb.create_sheet("모델 model")
@@ -107,12 +124,7 @@ def write_rootcause_excel(result: dict[str, Any], path: str | Path | None = None
     ws.append(["열 column", "사유 reason"])
     for d in result.get("dropped") or []:
         ws.append([d["column"], d["reason"]])
-    buf = io.BytesIO()
-    wb.save(buf)
-    data = buf.getvalue()
-    if path is not None:
-        Path(path).write_bytes(data)
-    return data
+    return _save(wb, path)
 
 
 #: (key in a tool-life row, header, number format)
@@ -148,7 +160,6 @@ def write_tools_excel(
     curve over a tool's life (:func:`~smartfactory.quality.monitor.tool_wear`) as a workbook;
     times in the site's zone ``tz``. The bytes; also written to ``path`` when one is given."""
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     def local(v: Any) -> Any:
         # Excel has no time zones: the site's wall-clock time
@@ -156,7 +167,6 @@ def write_tools_excel(
             return v.astimezone(tz).replace(tzinfo=None)
         return v
 
-    bold = Font(bold=True)
     wb = Workbook()
     for i, (title, rows, cols) in enumerate(
         (("금형 수명 tool life", life, TOOL_COLUMNS), ("마모 곡선 wear", wear, WEAR_COLUMNS))
@@ -164,20 +174,8 @@ def write_tools_excel(
         ws = wb.active if i == 0 else wb.create_sheet()
         assert ws is not None
         ws.title = title
-        ws.append([h for _, h, _ in cols])
-        for r in rows:
-            ws.append([local(r.get(k)) for k, _, _ in cols])
-            for cell, (_, _, fmt) in zip(ws[ws.max_row], cols, strict=True):
-                if fmt:
-                    cell.number_format = fmt
-        for cell in ws[1]:
-            cell.font = bold
+        _table(ws, cols, [[local(r.get(k)) for k, _, _ in cols] for r in rows])
         ws.freeze_panes = "B2"
         for letter in "ABCDEFGHIJ"[: len(cols)]:
             ws.column_dimensions[letter].width = 20
-    buf = io.BytesIO()
-    wb.save(buf)
-    data = buf.getvalue()
-    if path is not None:
-        Path(path).write_bytes(data)
-    return data
+    return _save(wb, path)
