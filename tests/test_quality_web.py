@@ -153,7 +153,7 @@ def test_tool_life_table_and_json(tmp_path):
         "M1,2025-03-03 10:00,P1,98,2,T-1\n"
         "M2,2025-03-03 09:00,P1,50,0,T-2\n"
         "M1,2025-03-04 09:00,P1,99,1,T-1\n",
-        "금형보전.csv": "금형,일시,작업내용\nT-1,2025-03-03 18:00,연마\n",
+        "금형보전.csv": "금형,일시,작업내용,보전주기\nT-1,2025-03-03 18:00,연마,110\n",
     }
     for name, text in files.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
@@ -174,6 +174,7 @@ def test_tool_life_table_and_json(tmp_path):
     assert t1["scrap_rate_since"] == pytest.approx(0.01)
     assert t1["scrap_rate_total"] == pytest.approx(8 / 300)
     assert (t1["last_work"], t1["maintenances"], t1["machine"]) == ("연마", 1, "M1")
+    assert (t1["units_left"], t1["due"]) == (10, "soon") and "10 (임박)" in page
     assert rows[1]["tool"] == "T-2" and rows[1]["last_maintenance"] is None
     assert "금형·공구 수명" in page and "2025년 3월 3일 18:00" in page and "연마" in page
     assert 'id="wear"' in page and '<option value="T-2">' in page

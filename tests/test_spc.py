@@ -318,15 +318,23 @@ def test_spc_command(plant):
 
 def test_tools_command(db_path, write):
     csv = "machine,ts,product,good,scrap,tool\nM1,2025-03-03 09:00,P1,90,10,T-1\n"
-    log = "tool,ts,work\nT-1,2025-03-03 08:00,new insert\n"
+    log = (
+        "tool,ts,work,due_units\n"
+        "T-1,2025-03-03 08:00,new insert,105\n"
+        "T-2,2025-03-03 08:00,regrind,-5\n"  # refused: an interval must be above 0
+    )
     with Store(db_path) as s:
-        import_files(s, [write("c.csv", csv), write("m.csv", log)])
+        reps = import_files(s, [write("c.csv", csv), write("m.csv", log)])
+    assert reps[1].result.by_reason == {"bad_value": 1}
     run = CliRunner().invoke
     rows = json.loads(run(main, ["tools", "--db", str(db_path), "--format", "json"]).output)
     assert [(r["tool"], r["units_since"], r["maintenances"]) for r in rows] == [("T-1", 100, 1)]
+    # 100 of its 105 units used: due soon (from 90 %), 5 left
+    assert (rows[0]["due_units"], rows[0]["units_left"], rows[0]["due"]) == (105, 5, "soon")
     xlsx = db_path.parent / "tools.xlsx"
     text = run(main, ["tools", "--db", str(db_path), "--out", str(xlsx)], env={"COLUMNS": "200"})
     assert text.exit_code == 0 and "new insert" in text.output and "10.00 %" in text.output
+    assert "5 (soon)" in text.output
     assert f"wrote {xlsx}" in text.output.replace("\n", "")
     from openpyxl import load_workbook
 

@@ -1091,8 +1091,9 @@ def spc(
 )
 @FORMAT_JSON
 def tools(db: Path | None, excel: Path | None, fmt: str) -> None:
-    """Tool and mould life: units made since the latest maintenance (regrind, repair) and in
-    all, scrap rates, the machine that used it last; the most used first."""
+    """Tool and mould life: units made since the latest maintenance (regrind, repair) and
+    left before the next is due, scrap rates, the machine that used it last; the tools due
+    first."""
     from .quality.monitor import tool_life, tool_wear
 
     settings = get_settings(db=db)
@@ -1118,6 +1119,7 @@ def tools(db: Path | None, excel: Path | None, fmt: str) -> None:
         "tool",
         "machine",
         "units since",
+        "left",
         "scrap since",
         "units all",
         "scrap all",
@@ -1131,6 +1133,7 @@ def tools(db: Path | None, excel: Path | None, fmt: str) -> None:
             r["tool"],
             r["machine"] or "–",
             f"{r['units_since']:,.0f}",
+            "–" if r["units_left"] is None else f"{r['units_left']:,.0f} ({r['due']})",
             _pct(r["scrap_rate_since"]),
             f"{r['units_total']:,.0f}",
             _pct(r["scrap_rate_total"]),

@@ -169,6 +169,8 @@ def _checks(k: Kind, limits: Limits) -> list[tuple[str, str, str]]:
                 "'service_level must be from 0.5 to below 1 (e.g. 0.95)'",
             )
         )
+    if k.name == "tool_maintenance":
+        out.append(('"due_units" <= 0', "bad_value", "'due_units must be above 0'"))
     if k.name == "genealogy":
         out.append(('"parent_lot" = "child_lot"', "bad_value", "'a lot cannot consume itself'"))
     if k.name == "equipment":

@@ -138,6 +138,9 @@ TOOL_COLUMNS: tuple[tuple[str, str, str | None], ...] = (
     ("last_maintenance", "최근 보전 last maintenance", "yyyy-mm-dd hh:mm"),
     ("last_work", "작업내용 work", None),
     ("maintenances", "보전 횟수 maintenances", "#,##0"),
+    ("due_units", "보전주기 due every", "#,##0"),
+    ("units_left", "남은 수량 units left", "#,##0"),
+    ("due", "보전 시기 due", None),
     ("last_used", "최근 사용 last used", "yyyy-mm-dd hh:mm"),
 )
 WEAR_COLUMNS: tuple[tuple[str, str, str | None], ...] = (

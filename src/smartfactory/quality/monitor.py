@@ -321,6 +321,8 @@ def pareto_dimensions(store: Store) -> list[str]:
 
 #: the usual minimum Cpk of a capable process (AIAG SPC manual; many customers ask for it)
 CAPABLE_CPK = 1.33
+#: share of its maintenance interval a tool has used when it is flagged as due soon
+DUE_SOON = 0.9
 
 _LIFE_SQL = """
     SELECT c.tool, c.machine, c.ts, m.ts AS since, c.scrap::DOUBLE AS scrap,
@@ -336,13 +338,15 @@ _LIFE_SQL = """
 def tool_life(store: Store) -> list[dict[str, Any]]:
     """Per tool or mould: the units it made since its latest maintenance (regrind, repair) and in
     all, its scrap rate in this life and over all its counts, the machine that used it last, and
-    its latest maintenance; the most used since maintenance first. Tools the counts record or
-    maintenance names; none where neither does."""
+    its latest maintenance; where that maintenance set ``due_units``, the units left and
+    ``due``: ``due`` (used up), ``soon`` (90 % used) or ``ok``. Those due first, then the most
+    used of their due count, then the most used. Tools the counts record or maintenance names;
+    none where neither does."""
     return store.rows(
         f"""
         WITH life AS ({_LIFE_SQL}), kept AS (
             SELECT tool, max(ts) AS last_maintenance, arg_max(work, ts) AS last_work,
-                   count(*) AS maintenances
+                   arg_max(due_units, ts) AS due_units, count(*) AS maintenances
             FROM tool_maintenance GROUP BY tool
         ), used AS (
             SELECT l.tool,
@@ -359,9 +363,16 @@ def tool_life(store: Store) -> list[dict[str, Any]]:
         )
         SELECT tool, machine, coalesce(units_since, 0) AS units_since, scrap_rate_since,
                coalesce(units_total, 0) AS units_total, scrap_rate_total, last_used,
-               last_maintenance, last_work, coalesce(maintenances, 0) AS maintenances
+               last_maintenance, last_work, coalesce(maintenances, 0) AS maintenances,
+               due_units, due_units - coalesce(units_since, 0) AS units_left,
+               CASE WHEN due_units IS NULL THEN NULL
+                    WHEN coalesce(units_since, 0) >= due_units THEN 'due'
+                    WHEN coalesce(units_since, 0) >= {DUE_SOON} * due_units THEN 'soon'
+                    ELSE 'ok' END AS due
         FROM used FULL JOIN kept USING (tool)
-        ORDER BY units_since DESC, tool
+        ORDER BY CASE due WHEN 'due' THEN 0 WHEN 'soon' THEN 1 ELSE 2 END,
+                 coalesce(units_since, 0) / coalesce(due_units, 1e18) DESC,
+                 coalesce(units_since, 0) DESC, tool
         """
     )
 

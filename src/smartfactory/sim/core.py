@@ -309,6 +309,7 @@ def _write_all(
                 "tool": [x[1] for x in log],
                 "ts": ts([x[0] for x in log]),
                 "work": [x[2] for x in log],
+                "due_units": pa.array([x[3] for x in log], pa.float64()),
             },
         )
     put(

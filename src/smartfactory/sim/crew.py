@@ -4,7 +4,8 @@ regrind log.
 Optional (``simulate(crew=True)``, on in the demo). Each machine has two operators who swap
 shifts every week, with a stand-in from a small pool on about 5 % of shifts. Each machine ×
 product pair has its own mould, reground after 8,000–20,000 units (now and then repaired
-instead), which is a ``tool_maintenance`` record. Operators and moulds act on no scrap, and
+instead), which is a ``tool_maintenance`` record with the tool room's next interval (12,000
+units, whatever the mould's real life). Operators and moulds act on no scrap, and
 they are drawn from their own random streams, so the rest of the plant (counts, scrap, ground
 truth) is the same with or without them.
 """
@@ -29,6 +30,8 @@ LIFE_UNITS = (8_000, 20_000)
 #: share of restorations that are a repair rather than a regrind
 REPAIR_P = 0.15
 REGRIND, REPAIR = "연마", "수리"
+#: the interval the tool room sets after each regrind or repair (the moulds' real lives vary)
+DUE_UNITS = 12_000
 
 
 @dataclass
@@ -37,8 +40,8 @@ class Crew:
 
     operator: list[str] = field(default_factory=list)
     tool: list[str] = field(default_factory=list)
-    #: (time, tool, work) of each regrind or repair
-    maintenance: list[tuple[int, str, str]] = field(default_factory=list)
+    #: (time, tool, work, units until the next one is due) of each regrind or repair
+    maintenance: list[tuple[int, str, str, float]] = field(default_factory=list)
 
 
 def operator_pool(machines: int, rng: np.random.Generator) -> list[str]:
@@ -91,7 +94,7 @@ def crew_for(
         if used >= limit:
             work = REPAIR if tool_rng.random() < REPAIR_P else REGRIND
             # finished with this count (which belongs to the old life)
-            out.maintenance.append((t, tool, work))
+            out.maintenance.append((t, tool, work, float(DUE_UNITS)))
             used, limit = 0.0, float(tool_rng.integers(*LIFE_UNITS))
         life[tool] = (used, limit)
     return out

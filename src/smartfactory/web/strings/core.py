@@ -242,11 +242,17 @@ STRINGS: dict[str, dict[str, str]] = {
     "q_status_none": {"en": "no chart", "ko": "관리도 없음"},
     "q_tools": {"en": "Tool and mould life", "ko": "금형·공구 수명 (타수)"},
     "q_tools_help": {
-        "en": "Units made since the latest maintenance (regrind, repair) and in all; the most "
-        "used first.",
-        "ko": "최근 보전(연마·수리) 이후 생산 수량과 누적 수량입니다. 많이 쓴 순서입니다.",
+        "en": "Units made since the latest maintenance (regrind, repair) and in all, and what is "
+        "left before the next maintenance is due (where the log sets an interval); those due "
+        "first.",
+        "ko": "최근 보전(연마·수리) 이후 생산 수량, 누적 수량, 다음 보전까지 남은 수량입니다 "
+        "(보전 기록에 주기가 있는 경우). 보전이 필요한 금형이 먼저 나옵니다.",
     },
     "q_units_since": {"en": "Units since maintenance", "ko": "보전 후 생산수"},
+    "q_units_left": {"en": "Left until due", "ko": "다음 보전까지"},
+    "q_due_due": {"en": "due", "ko": "보전 필요"},
+    "q_due_soon": {"en": "soon", "ko": "임박"},
+    "q_due_ok": {"en": "ok", "ko": "정상"},
     "q_scrap_since": {"en": "Scrap since", "ko": "보전 후 불량률"},
     "q_units_all": {"en": "Units in all", "ko": "누적 생산수"},
     "q_scrap_all": {"en": "Scrap in all", "ko": "누적 불량률"},
