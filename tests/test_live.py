@@ -172,6 +172,46 @@ def test_a_batch_message_keeps_its_good_items_and_redelivery_stores_nothing_twic
     assert again.stored == 0 and again.duplicates == 47
 
 
+def test_a_regrind_message_restarts_the_tool_s_life(tmp_path: Path):
+    store = Store(tmp_path / "t.duckdb")
+    live = LiveIngestor(store)
+    count = [
+        {"timestamp_ms": T0 + i * 3_600_000, "product": "P", "good": 100, "tool": "T-7"}
+        for i in range(3)
+    ]
+    report = live.ingest(
+        [
+            msg(f"{UNS}/M01/count", count),
+            # the tool room's terminal: T-7 reground after the second hour, next due in 500
+            msg(
+                f"{UNS}/M01/tool_maintenance",
+                [
+                    {
+                        "timestamp_ms": T0 + 3_600_000,
+                        "tool": "T-7",
+                        "work": "연마",
+                        "due_units": 500,
+                    },
+                    {"timestamp_ms": T0, "work": "연마"},  # which tool? refused
+                ],
+            ),
+        ]
+    )
+    assert report.results["tool_maintenance"].accepted == 1
+    assert dead(store) == {"missing_value": 1}
+    from smartfactory.quality.monitor import tool_life
+
+    (t7,) = tool_life(store)
+    assert (t7["machine"], t7["units_since"], t7["units_left"], t7["due"]) == (
+        "M01",
+        100,
+        400,
+        "ok",
+    )
+    assert store.scalar("SELECT machine FROM tool_maintenance") == "M01"
+    store.close()
+
+
 def test_state_changes_close_intervals_across_batches_and_late_ones_are_dead_letters(
     tmp_path: Path,
 ):

@@ -93,7 +93,13 @@ class LiveIngestor:
             rejects = list(decoded.rejects)
             self._machines(decoded, rejects)
             total = AppendResult(kind="live")
-            for kind in ("state_events", "counts", "measurements", "inspections"):
+            for kind in (
+                "state_events",
+                "counts",
+                "measurements",
+                "inspections",
+                "tool_maintenance",
+            ):
                 cols = decoded.rows.get(kind)
                 if not cols or not cols["ts"]:
                     continue

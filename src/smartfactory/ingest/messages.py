@@ -1,8 +1,8 @@
 """Decoding live messages (MQTT unified namespace, UMH, HTTP) into canonical rows.
 
 Unified namespace: ``sf/v1/{enterprise}/{site}/{area}/{line}/{machine}/{kind}`` with ``kind`` one
-of ``state | count | measurement | inspection`` and a JSON payload that is one object or a list
-of objects, each with ``timestamp_ms`` (milliseconds since 1970, UTC) and the record's fields::
+of ``state | count | measurement | inspection | tool_maintenance`` and a JSON payload that is
+one object or a list of objects, each with ``timestamp_ms`` (milliseconds since 1970, UTC) and the record's fields::
 
     sf/v1/hanbit/plant1/moulding/L1/M01/state        {"timestamp_ms": 1736121600000,
                                                       "state": "down", "reason": "F-JAM"}
@@ -41,6 +41,8 @@ UNS_KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
         "inspections",
         ("characteristic", "value", "lot", "unit_id", "lsl", "usl"),
     ),
+    # a tool taken from this machine and reground or repaired (the tool room's terminal)
+    "tool_maintenance": ("tool_maintenance", ("tool", "work", "due_units")),
 }
 
 
