@@ -2,7 +2,8 @@
 
 Unified namespace: ``sf/v1/{enterprise}/{site}/{area}/{line}/{machine}/{kind}`` with ``kind`` one
 of ``state | count | measurement | inspection | tool_maintenance`` and a JSON payload that is
-one object or a list of objects, each with ``timestamp_ms`` (milliseconds since 1970, UTC) and the record's fields::
+one object or a list of objects, each with ``timestamp_ms`` (milliseconds since 1970, UTC) and
+the record's fields::
 
     sf/v1/hanbit/plant1/moulding/L1/M01/state        {"timestamp_ms": 1736121600000,
                                                       "state": "down", "reason": "F-JAM"}
