@@ -72,6 +72,8 @@ def test_pages_in_both_languages(client):
     # the simulated counts record no operator or tool: no Pareto of everything under '?'
     assert 'value="machine"' in en.text and 'value="operator"' not in en.text
     assert 'id="tools"' not in en.text  # nor an empty tool-life table
+    # the Pareto narrows to one machine or product
+    assert 'id="pareto-machine"' in en.text and '<option value="M01">M01</option>' in en.text
     # every characteristic with its status on its own chart, per product where limits differ
     status = client.get("/api/quality/characteristics", params={"status": True}).json()
     assert {"status", "cpk", "recent_alarms"} <= set(status[0]) and "Alarms (latest 25)" in en.text

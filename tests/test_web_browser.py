@@ -191,8 +191,13 @@ def test_screenshots_of_the_main_pages(browser, tmp_path_factory):
             page.wait_for_timeout(600)  # chart animations
             page.screenshot(path=str(SHOTS / f"{name}.png"))
             assert (SHOTS / f"{name}.png").stat().st_size > 10_000
-        # the quality page's mould-wear chart is drawn, for all moulds and for one
+        # the quality page's Pareto narrows to a machine, and its mould-wear chart is drawn,
+        # for all moulds and for one
         page.goto(f"{base}/quality")
+        page.wait_for_selector("#pareto canvas")
+        with page.expect_response(lambda r: "/api/quality/pareto" in r.url) as narrowed:
+            page.select_option("#pareto-machine", machine)
+        assert f"machine={machine}" in narrowed.value.url and narrowed.value.ok
         page.wait_for_selector("#wear canvas")
         tools = page.eval_on_selector_all("#wear-tool option", "os => os.map(o => o.value)")
         assert tools[0] == "" and len(tools) > 8

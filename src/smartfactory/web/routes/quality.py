@@ -237,6 +237,12 @@ def page_quality(request: Request, store: StoreDep, lang: str | None = None) -> 
             request, store, ("q_status",), lambda: monitor.characteristic_status(store)
         ),
         pareto_by=monitor.pareto_dimensions(store),
+        pareto_machines=[
+            r["m"] for r in store.rows("SELECT DISTINCT machine AS m FROM counts ORDER BY 1")
+        ],
+        pareto_products=[
+            r["p"] for r in store.rows("SELECT DISTINCT product AS p FROM counts ORDER BY 1")
+        ],
         tools=monitor.tool_life(store),
         tz=queries.site_zone(store, request.app.state.settings.timezone),
     )
