@@ -81,6 +81,17 @@ def test_tool_maintenance_comes_with_version_8_and_each_company_sees_its_own(db_
             mine.close()
 
 
+def test_an_older_file_opened_read_only_is_brought_up_to_date_first(db_path):
+    con = duckdb.connect(str(db_path))
+    run_migrations(con, str(db_path), MIGRATIONS[:6])
+    con.close()
+    with Store(db_path, read_only=True) as s:
+        assert s.read_only and s.scalar("SELECT max(version) FROM schema_version") == SCHEMA_VERSION
+        assert s.scalar("SELECT count(*) FROM tool_maintenance") == 0
+        with pytest.raises(duckdb.Error):  # and it is read-only
+            s.con.execute("DELETE FROM counts")
+
+
 def test_a_file_from_a_newer_release_is_refused(db_path):
     Store(db_path).close()
     con = duckdb.connect(str(db_path))

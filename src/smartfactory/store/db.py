@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from ..errors import StoreError, StoreLockedError
 from ..model import DEFAULT_TIMEZONE, KINDS
-from .schema import migrate, q
+from .schema import SCHEMA_VERSION, current_version, migrate, q
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +128,13 @@ class Store(Database):
         self.con = connect(self.path, read_only=read_only)
         if not read_only:
             migrate(self.con, self.path)
+        elif self.path != ":memory:" and current_version(self.con) < SCHEMA_VERSION:
+            # a file of an older release, opened to be read: bring it up to date first (the
+            # queries expect the current tables), then read it as asked
+            self.con.close()
+            with connect(self.path) as con:
+                migrate(con, self.path)
+            self.con = connect(self.path, read_only=True)
 
     def cursor(self) -> Store:
         """A store on a new cursor of the same database, for use from another thread.
