@@ -243,7 +243,7 @@ def page_quality(request: Request, store: StoreDep, lang: str | None = None) -> 
         pareto_products=[
             r["p"] for r in store.rows("SELECT DISTINCT product AS p FROM counts ORDER BY 1")
         ],
-        tools=monitor.tool_life(store),
+        tools=cached(request, store, ("q_tools",), lambda: monitor.tool_life(store)),
         tz=queries.site_zone(store, request.app.state.settings.timezone),
     )
 
