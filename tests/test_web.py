@@ -193,6 +193,20 @@ def test_tool_maintenance_upload_only_for_ones_own_tools(client, plant):
     assert [(t["tool"], t["maintenances"]) for t in tools] == [("T-ACME", 1)]
 
 
+def test_a_bad_settings_form_is_a_clear_error_not_a_server_error(client, plant):
+    h = plant.auth("admin", "acme")
+    for shifts, says in (
+        ("day 6am 14:00", "day 6am 14:00"),  # not HH:MM
+        ("\n".join(f"s{i} 0{i % 10}:00 0{i % 10}:30" for i in range(13)), "12"),  # too many
+        ("day 08:00", "name HH:MM HH:MM"),
+    ):
+        r = client.post("/settings/shifts", headers=h, data={"site": "p1", "shifts": shifts})
+        assert r.status_code == 422 and says in r.text, r.text
+    long = {"product": "P" * 201, "ideal_cycle_s": "30"}
+    r = client.post("/settings/products", headers=h, data=long)
+    assert r.status_code == 422 and "at most 200 characters" in r.text, r.text
+
+
 def test_ingest_respects_the_company(client, plant):
     t0 = 1_741_000_000_000
     body = [

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from ...errors import ConfigError
 from ...kpi.engine import set_shift_calendar
@@ -148,10 +148,18 @@ def form_shifts(
             if parts:
                 raise HTTPException(422, f"{line!r}: write 'name HH:MM HH:MM'")
             continue
-        parsed.append(Shift(shift=parts[0], start=parts[1], end=parts[2]))
+        try:
+            parsed.append(Shift(shift=parts[0], start=parts[1], end=parts[2]))
+        except ValidationError as exc:
+            why = "; ".join(e["msg"] for e in exc.errors())
+            raise HTTPException(422, f"{line!r}: {why} (write 'name HH:MM HH:MM')") from exc
     if not parsed:
         raise HTTPException(422, "give at least one shift")
-    api_set_shifts(request, ShiftCalendar(site=site, shifts=parsed), store, writer)
+    try:
+        calendar = ShiftCalendar(site=site, shifts=parsed)
+    except ValidationError as exc:
+        raise HTTPException(422, "; ".join(e["msg"] for e in exc.errors())) from exc
+    api_set_shifts(request, calendar, store, writer)
     return RedirectResponse("/settings", status_code=303)
 
 
@@ -165,6 +173,9 @@ def form_product(
     machine: Annotated[str | None, Form()] = None,
 ) -> Response:
     """The settings page's product form."""
-    body = ProductTime(product=product, ideal_cycle_s=ideal_cycle_s, machine=machine or None)
+    try:
+        body = ProductTime(product=product, ideal_cycle_s=ideal_cycle_s, machine=machine or None)
+    except ValidationError as exc:
+        raise HTTPException(422, "; ".join(e["msg"] for e in exc.errors())) from exc
     api_set_product(request, body, store, writer)
     return RedirectResponse("/settings", status_code=303)
