@@ -1,6 +1,6 @@
 """Pre-declared choice of the regular-series combination on M3 monthly, on validation data only.
 
-    .venv/bin/python benchmarks/forecast_selection.py [--round 1|2] [--jobs 2]
+    .venv/bin/python benchmarks/forecast_selection.py [--round 1|2|3] [--jobs 2]
         [--cache /tmp/sf_selection] [--limit N] [--check N]
 
 Protocol (declared in this file before any of its numbers were computed; decision 12):
@@ -34,6 +34,17 @@ winner that is not V11 must then also keep ``benchmarks/bench_forecast.py`` unde
 it does not, the next variant in the order is taken. Only the chosen variant is run on the test
 split, once.
 
+**Round 3** (``--round 3``; declared here before any of its validation figures were computed,
+decision 15). AutoMFLES (statsforecast's gradient-boosted exponential smoothing, its
+configuration chosen by its own rolling CV) was probed on a development split that reads
+neither validation nor test (the validation split's training part less its own last 18 months;
+the 1,081 series with 30 points or more left): alone 11.445 / 0.848 (sMAPE / MASE; classical
+Theta 11.641 / 0.850), and as a sixth member of the equal-weight five 11.050 / 0.7844 against
+11.188 / 0.7905 (AutoTheta as a sixth was worse: 11.268 / 0.7996). It joins the pool
+(:data:`POOL3`, refitted at the CV origins in the configuration it chose). The candidates are
+:data:`VARIANTS3`, V10 and V11 scored again beside them. Same criterion, tie rule, budget rule and
+single test-split run as round 2.
+
 ``--check N`` first compares the offline combination of the library's current default with
 :class:`~smartfactory.ai.forecast.Forecaster` itself on N validation series (they must agree).
 """
@@ -49,7 +60,6 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -140,6 +150,30 @@ VARIANTS2: tuple[Variant, ...] = (
 )
 
 
+#: round 3's extra member
+POOL3 = ("mfles",)
+SIX_MFLES = (*FIVE, "mfles")
+FOUR_MFLES = (*FOUR, "mfles")
+
+#: round 3's declared candidates (fixed before any round-3 validation figure was computed)
+VARIANTS3: tuple[Variant, ...] = (
+    VARIANTS[9],  # V10
+    VARIANTS[10],  # V11, the default
+    Variant("M1 five + AutoMFLES, equal weights", SIX_MFLES, "equal"),
+    Variant(
+        "M2 five + AutoMFLES, 1/CV-MASE, 2 windows, shrink 0.25", SIX_MFLES, "inverse", 2, 0.25
+    ),
+    Variant("M3 four + AutoMFLES (no classical Theta), equal weights", FOUR_MFLES, "equal"),
+    Variant(
+        "M4 four + AutoMFLES (no classical Theta), 1/CV-MASE, 2 windows, shrink 0.25",
+        FOUR_MFLES,
+        "inverse",
+        2,
+        0.25,
+    ),
+)
+
+
 def criterion(smape_: float, mase_: float) -> float:
     """The declared selection criterion: both metrics relative to their targets, equally."""
     return (smape_ / TARGET_SMAPE + mase_ / TARGET_MASE) / 2
@@ -172,7 +206,7 @@ def fit_members(
         warnings.simplefilter("ignore")
         for name in pool:
             try:
-                fitted = _auto(name, season).fit(y)
+                fitted = _auto(name, season, h).fit(y)
                 mean = np.asarray(fitted.predict(h=h)["mean"], dtype=float)
                 if not np.all(np.isfinite(mean)):
                     raise ValueError("non-finite forecast")
@@ -311,29 +345,44 @@ def choose(table: pd.DataFrame) -> str:
 
 
 #: variants the library can run itself, with the Forecaster arguments that do so (--check)
-TWINS: dict[int, dict[str, object]] = {
-    2: {"candidates": FOUR, "weighting": "inverse", "n_windows": 2, "shrink": 0.25},  # V3
-    9: {"candidates": FIVE, "weighting": "equal"},  # V10
-    10: {"candidates": FIVE, "weighting": "inverse", "n_windows": 2, "shrink": 0.25},  # V11
+TWINS: dict[str, tuple[Variant, dict[str, object]]] = {
+    "V3": (
+        VARIANTS[2],
+        {"candidates": FOUR, "weighting": "inverse", "n_windows": 2, "shrink": 0.25},
+    ),
+    "V10": (VARIANTS[9], {"candidates": FIVE, "weighting": "equal"}),
+    "V11": (
+        VARIANTS[10],
+        {"candidates": FIVE, "weighting": "inverse", "n_windows": 2, "shrink": 0.25},
+    ),
+}
+TWINS3: dict[str, tuple[Variant, dict[str, object]]] = {
+    "M1": (VARIANTS3[2], {"candidates": SIX_MFLES, "weighting": "equal"}),
+    "M2": (
+        VARIANTS3[3],
+        {"candidates": SIX_MFLES, "weighting": "inverse", "n_windows": 2, "shrink": 0.25},
+    ),
 }
 
 
-def check(sp: Split, fc: pd.DataFrame, cv: pd.DataFrame, n: int, index: int) -> float:
-    """Largest relative difference between the library's forecast of ``VARIANTS[index]`` and
-    its offline combination, on about ``n`` series."""
+def check(
+    sp: Split, fc: pd.DataFrame, cv: pd.DataFrame, n: int, twin: tuple[Variant, dict[str, object]]
+) -> float:
+    """Largest relative difference between the library's forecast of a variant and its
+    offline combination, on about ``n`` series."""
     every = list(dict.fromkeys(sp.train["unique_id"]))
     ids = set(every[:: max(1, len(every) // n)][:n])
     part = sp.train[sp.train["unique_id"].isin(ids)]
-    kw: dict[str, Any] = dict(TWINS[index])
-    lib = Forecaster(sp.h, freq="M", season_length=sp.season, holidays=None, n_jobs=1, **kw)
+    variant, kw = twin
+    lib = Forecaster(sp.h, freq="M", season_length=sp.season, holidays=None, n_jobs=1, **kw)  # type: ignore[arg-type]
     a = lib.fit(part).result_.forecast["yhat"].to_numpy()
-    b = combine(VARIANTS[index], fc[fc["unique_id"].isin(ids)], cv, sp)["yhat"].to_numpy()
+    b = combine(variant, fc[fc["unique_id"].isin(ids)], cv, sp)["yhat"].to_numpy()
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(a), 1e-9)))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--round", type=int, choices=(1, 2), default=2, help="Which declared round.")
+    ap.add_argument("--round", type=int, choices=(1, 2, 3), default=3, help="Which declared round.")
     ap.add_argument("--jobs", type=int, default=2, help="Processes (the machine has 2 cores).")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/sf_selection"))
     ap.add_argument("--limit", type=int, help="Only about this many series (a quick try).")
@@ -351,10 +400,14 @@ def main() -> None:
         fc2, cv2 = member_cache(sp, jobs, args.cache, POOL2)
         fc, cv = pd.concat([fc, fc2], ignore_index=True), pd.concat([cv, cv2], ignore_index=True)
         variants = VARIANTS2
+    if args.round == 3:
+        fc3, cv3 = member_cache(sp, jobs, args.cache, POOL3)
+        fc, cv = pd.concat([fc, fc3], ignore_index=True), pd.concat([cv, cv3], ignore_index=True)
+        variants = VARIANTS3
     if args.check:
-        for index in TWINS:
-            diff = check(sp, fc, cv, args.check, index)
-            name = VARIANTS[index].name.split()[0]
+        twins = TWINS | (TWINS3 if args.round == 3 else {})
+        for name, twin in twins.items():
+            diff = check(sp, fc, cv, args.check, twin)
             print(f"check: the library and the offline {name} differ by {diff:.2e} at most")
     table = sweep(fc, cv, sp, variants)
     used = cv[cv["member"] == "ets"].dropna(subset=["mae"]).groupby("unique_id").size()

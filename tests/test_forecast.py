@@ -141,15 +141,36 @@ def test_the_selection_sweep_combines_exactly_as_the_library_does(monkeypatch):
     monkeypatch.setitem(sys.modules, "forecast_selection", sweep)  # its dataclasses need it
     spec.loader.exec_module(sweep)
     sp = split(seasonal_months(3, n=66), 12, "M")
-    fc, cv = sweep._fit_chunk(sp.train, sp.h, sp.season)
-    assert set(fc["member"]) == set(sweep.POOL)
+    fc, cv = sweep._fit_chunk(sp.train, sp.h, sp.season, (*sweep.POOL, *sweep.POOL3))
+    assert set(fc["member"]) == {*sweep.POOL, *sweep.POOL3}
     assert cv["mae"].notna().sum() > 0  # 54 points: CV windows at 42, 38 and 34 points
-    for index in sweep.TWINS:
-        assert sweep.check(sp, fc, cv, 3, index) < 1e-9
+    for twin in (sweep.TWINS | sweep.TWINS3).values():
+        assert sweep.check(sp, fc, cv, 3, twin) < 1e-9
     # and the variants differ from each other (the sweep compares something)
     a = sweep.combine(sweep.VARIANTS[0], fc, cv, sp)["yhat"].to_numpy()
     b = sweep.combine(sweep.VARIANTS[7], fc, cv, sp)["yhat"].to_numpy()
     assert not np.allclose(a, b)
+
+
+def test_mfles_is_refitted_in_the_configuration_it_chose():
+    # AutoMFLES chooses a configuration by its own CV and does not keep it; the member keeps
+    # it, forecasts as statsforecast's AutoMFLES does and refits that one configuration only
+    from statsforecast.models import AutoMFLES
+
+    from smartfactory.ai.combine import _auto, _fixed
+
+    y = seasonal_months(4, n=72)["y"].to_numpy(dtype=float)
+    fitted = _auto("mfles", 12, 6).fit(y)
+    expected = AutoMFLES(test_size=6, season_length=12).forecast(y=y, h=6)["mean"]
+    assert np.allclose(fitted.predict(h=6)["mean"], expected)
+    assert set(fitted.model_) >= {"smoother", "seasonal_period"}
+    refit = _fixed("mfles", 12, fitted)
+    assert refit.chosen == fitted.model_
+    assert np.allclose(refit.forecast(y=y, h=6)["mean"], expected)
+    res = forecast(seasonal_months(2), h=6, freq="M", n_jobs=1, candidates=(*REGULAR, "mfles"))
+    for weights, cv in zip(res.selection["weights"], res.selection["member_cv_mase"], strict=True):
+        assert "mfles" in weights and cv["mfles"] > 0
+    assert {"yhat_lo_80", "yhat_hi_95"} <= set(res.forecast.columns)  # from the other members
 
 
 def test_arima_members_are_refitted_in_the_orders_they_chose():

@@ -40,12 +40,14 @@ MEMBERS = {
     "arima_fast": "AutoARIMA with a smaller search (p, q ≤ 2; P, Q ≤ 1; approximated likelihood)",
     "airline": "ARIMA(0,1,1)(0,1,1), the airline model",
     "mstl": "MSTL (weekly and yearly seasons) with an AutoETS trend",
+    "mfles": "AutoMFLES (gradient-boosted exponential smoothing, configuration chosen by CV)",
 }
 
 
-#: members whose intervals cost far more than their fit (AutoCES simulates them): their
-#: forecast joins the combination, their interval does not
-NO_INTERVALS = frozenset({"ces"})
+#: members whose intervals cost far more than their fit (AutoCES simulates them; AutoMFLES
+#: has only conformal intervals, a refit per window): their forecast joins the combination,
+#: their interval does not
+NO_INTERVALS = frozenset({"ces", "mfles"})
 
 #: how members are weighted: all alike, or by 1 / CV MASE (shrunk towards equal)
 WEIGHTINGS = ("equal", "inverse")
@@ -62,7 +64,53 @@ class Combined:
     windows: int = 0
 
 
-def _auto(name: str, season: int) -> Any:
+class _MFLES:
+    """statsforecast's AutoMFLES that keeps the configuration its own CV chose.
+
+    AutoMFLES picks one of its candidate configurations (seasonality weights, smoother, moving
+    average, season or none) by rolling CV over ``h``-period windows and does not keep which;
+    this fits the same way, keeps it as ``model_`` and refits exactly that one (``chosen``) for
+    the combination's CV windows, as the other members are refitted in the form they chose."""
+
+    #: a CV length no series reaches: AutoMFLES then takes its first configuration, unsearched
+    _NO_SEARCH = 1 << 30
+
+    def __init__(self, season: int, h: int, chosen: dict[str, Any] | None = None) -> None:
+        self.season, self.h, self.chosen = season, h, chosen
+
+    def fit(self, y: np.ndarray) -> _MFLES:
+        from statsforecast import models as sm
+        from statsforecast.mfles import MFLES
+
+        y = np.asarray(y, dtype=float)
+        cfg = self.chosen
+        if cfg is None:  # the search AutoMFLES(test_size=h, season_length=season) runs
+            cfg = MFLES().optimize(
+                y=y,
+                test_size=self.h,
+                n_steps=2,
+                step_size=self.h,
+                seasonal_period=self.season,
+                metric="smape",
+            )
+        self.model_ = dict(cfg)
+        config = {k: [v] for k, v in cfg.items()}
+        self._fitted = sm.AutoMFLES(
+            test_size=self._NO_SEARCH, season_length=self.season, config=config
+        ).fit(y)
+        return self
+
+    def predict(self, h: int, level: Sequence[int] | None = None) -> dict[str, np.ndarray]:
+        if level:
+            raise ValueError("AutoMFLES gives no intervals here (see NO_INTERVALS)")
+        return {"mean": np.asarray(self._fitted.predict(h=h)["mean"], dtype=float)}
+
+    def forecast(self, y: np.ndarray, h: int) -> dict[str, np.ndarray]:
+        return self.fit(y).predict(h=h)
+
+
+def _auto(name: str, season: int, h: int = 0) -> Any:
+    """The member's automatic form; ``h`` (the horizon) sets AutoMFLES's CV windows."""
     from statsforecast import models as sm
 
     s = season if season <= 24 else 1  # ETS and CES take seasons up to 24 periods
@@ -84,6 +132,8 @@ def _auto(name: str, season: int) -> Any:
         return sm.ARIMA(order=(0, 1, 1), seasonal_order=(0, 1, 1), season_length=s)
     if name == "mstl":
         return sm.MSTL(season_length=[7, 365] if season == 7 else [season])
+    if name == "mfles":
+        return _MFLES(season, h or max(season, 1))
     raise ValueError(f"unknown member {name!r}")
 
 
@@ -108,6 +158,8 @@ def _fixed(name: str, season: int, fitted: Any) -> Any:
             include_mean="intercept" in coef,
             include_drift="drift" in coef,
         )
+    if name == "mfles" and isinstance(fitted, _MFLES):
+        return _MFLES(fitted.season, fitted.h, fitted.model_)
     return _auto(name, season)
 
 
@@ -153,7 +205,7 @@ def combine_series(
         warnings.simplefilter("ignore")
         for name in members:
             try:
-                fitted = _auto(name, season).fit(y)
+                fitted = _auto(name, season, h).fit(y)
                 lv = None if name in NO_INTERVALS else list(levels)
                 res = fitted.predict(h=h, level=lv) if lv else fitted.predict(h=h)
                 if not np.all(np.isfinite(res["mean"])):

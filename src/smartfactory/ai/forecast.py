@@ -41,7 +41,7 @@ from .series import FREQS, SEASON, DemandSeries, check_freq, prepare
 logger = logging.getLogger(__name__)
 
 REGULAR = ("ets", "ets_damped", "ces", "theta", "theta_classic")
-OPTIONAL = ("arima", "arima_fast", "airline", "mstl")
+OPTIONAL = ("arima", "arima_fast", "airline", "mstl", "mfles")
 INTERMITTENT = ("croston", "sba", "adida", "imapa", "tsb")
 MIN_POINTS = 5
 #: Syntetos–Boylan cut-off on the average demand interval (periods per non-zero period)
