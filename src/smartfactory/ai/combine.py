@@ -85,7 +85,7 @@ class _MFLES:
         y = np.asarray(y, dtype=float)
         cfg = self.chosen
         if cfg is None:  # the search AutoMFLES(test_size=h, season_length=season) runs
-            cfg = MFLES().optimize(
+            cfg = MFLES(verbose=False).optimize(
                 y=y,
                 test_size=self.h,
                 n_steps=2,

@@ -3,7 +3,8 @@
 Each series is put in one class:
 
 * **regular**: a combination of AutoETS, AutoETS with a damped trend, AutoCES,
-  DynamicOptimizedTheta and the classical Theta method (plus AutoARIMA or MSTL on request),
+  DynamicOptimizedTheta, the classical Theta method and AutoMFLES (plus AutoARIMA or MSTL on
+  request),
   weighted per series by each member's rolling-origin CV error (``weighting="equal"``: the
   plain mean; :mod:`.combine`);
 * **intermittent** (average demand interval ≥ 1.32, Syntetos–Boylan): the one of Croston,
@@ -11,8 +12,9 @@ Each series is put in one class:
 * **short** (fewer than :data:`MIN_POINTS` points): the mean of what there is, flagged.
 
 Choosing one model per series on a few CV windows overfits; among the combinations declared
-beforehand, these five members did best on a validation split of M3 monthly, weighted by CV or
-equally alike (docs/forecasting.md, decision 12). Forecasts and bounds are clipped at zero (demand).
+beforehand, these six members did best on a validation split of M3 monthly, weighted by CV or
+equally alike (docs/forecasting.md, decisions 12 and 15). Forecasts and bounds are clipped at
+zero (demand).
 
 For daily series, Korean public holidays (the ``holidays`` package) act as a calendar feature:
 each series' holiday ratio (demand on holidays ÷ on the same weekdays otherwise) is learned from
@@ -40,8 +42,8 @@ from .series import FREQS, SEASON, DemandSeries, check_freq, prepare
 
 logger = logging.getLogger(__name__)
 
-REGULAR = ("ets", "ets_damped", "ces", "theta", "theta_classic")
-OPTIONAL = ("arima", "arima_fast", "airline", "mstl", "mfles")
+REGULAR = ("ets", "ets_damped", "ces", "theta", "theta_classic", "mfles")
+OPTIONAL = ("arima", "arima_fast", "airline", "mstl")
 INTERMITTENT = ("croston", "sba", "adida", "imapa", "tsb")
 MIN_POINTS = 5
 #: Syntetos–Boylan cut-off on the average demand interval (periods per non-zero period)

@@ -7,10 +7,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "nav_plan": {"en": "Production plan", "ko": "생산 계획"},
     "f_title": {"en": "Demand forecast", "ko": "수요 예측"},
     "f_help": {
-        "en": "Demand per product from the orders received: five statistical models weighted "
+        "en": "Demand per product from the orders received: six statistical models weighted "
         "by their rolling-origin cross-validation error on that product (the Croston family "
         "for intermittent demand); bands are the 80 % and 95 % prediction intervals.",
-        "ko": "수주 기준 제품별 수요입니다. 다섯 가지 통계 모형을 제품마다 시점 이동 "
+        "ko": "수주 기준 제품별 수요입니다. 여섯 가지 통계 모형을 제품마다 시점 이동 "
         "교차검증 오차로 가중 결합하며(간헐 수요는 Croston 계열), "
         "띠는 80 %, 95 % 예측구간입니다.",
     },
