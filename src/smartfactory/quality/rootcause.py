@@ -309,23 +309,20 @@ class RootCauseAnalyzer(BaseEstimator):
     # -- scores ----------------------------------------------------------------------------
 
     def _threshold(
-        self,
-        data: Data,
-        raw: list[str],
-        rows: np.ndarray,
-        pairs: list[str],
-        target: np.ndarray | None = None,
-    ) -> tuple:
-        """F1 thresholds of the model and the reference, from an inner CV on ``rows`` only;
-        with ``target``, also the inner models' mean predictions there (the committee whose
-        out-of-fold predictions chose the threshold)."""
+        self, data: Data, raw: list[str], rows: np.ndarray, pairs: list[str]
+    ) -> tuple[float | None, float | None]:
+        """F1 thresholds of the model and the reference, from an inner CV on ``rows`` only.
+
+        The threshold that maximises F1 over the inner models' out-of-fold predictions is then
+        applied to the model fitted on all of ``rows`` (as scikit-learn's
+        ``TunedThresholdClassifierCV`` refits): the model that predicts has seen the whole
+        training part, not two thirds of it, which matters where failures lie near sharp
+        limits with few rows either side."""
         from sklearn.model_selection import StratifiedKFold
 
         if self.metric != "f1":
-            return None, None, None, None
+            return None, None
         s_m, s_b = np.zeros(len(rows)), np.zeros(len(rows))
-        c_m = np.zeros(0 if target is None else len(target))
-        c_b = np.zeros_like(c_m)
         folds = StratifiedKFold(INNER_FOLDS, shuffle=True, random_state=self.random_state)
         for a, b in folds.split(rows, _strat_label(data, rows)):
             fm = fit_model(
@@ -339,26 +336,22 @@ class RootCauseAnalyzer(BaseEstimator):
                 explain=False,
             )
             s_m[b] = fm.predict(data, rows[b])
-            fb = fit_baseline(data, raw, rows[a], self.random_state)
-            s_b[b] = fb.predict(data, rows[b])
-            if target is not None:
-                c_m += fm.predict(data, target) / INNER_FOLDS
-                c_b += fb.predict(data, target) / INNER_FOLDS
+            s_b[b] = fit_baseline(data, raw, rows[a], self.random_state).predict(data, rows[b])
         y, w = data.y[rows], data.w[rows]
-        return best_threshold(y, w, s_m), best_threshold(y, w, s_b), c_m, c_b
+        return best_threshold(y, w, s_m), best_threshold(y, w, s_b)
 
     def _holdout_scores(
         self, data: Data, raw: list[str], fitted: Any, train: np.ndarray, test: np.ndarray
     ) -> tuple[dict[str, Any], dict[str, Any], float | None]:
-        tm, tb, c_m, c_b = self._threshold(data, raw, train, fitted.pairs, test)
+        tm, tb = self._threshold(data, raw, train, fitted.pairs)
         s_m = fitted.predict(data, test)
         s_b = fit_baseline(data, raw, train, self.random_state).predict(data, test)
         y, w = data.y[test], data.w[test]
         ms, bs = scores(y, w, s_m), scores(y, w, s_b)
-        if tm is not None:
+        if tm is not None and tb is not None:
             keep = ("f1", "precision", "recall", "threshold")
-            ms |= {k: v for k, v in scores(y, w, c_m, tm).items() if k in keep}
-            bs |= {k: v for k, v in scores(y, w, c_b, tb).items() if k in keep}
+            ms |= {k: v for k, v in scores(y, w, s_m, tm).items() if k in keep}
+            bs |= {k: v for k, v in scores(y, w, s_b, tb).items() if k in keep}
         return ms, bs, tm
 
     def _kfold_scores(self, data: Data, raw: list[str], full: bool = False) -> Any:
@@ -381,9 +374,9 @@ class RootCauseAnalyzer(BaseEstimator):
             )
             s_m[te] = fm.predict(data, te)
             s_b[te] = fit_baseline(data, raw, tr, self.random_state).predict(data, te)
-            tm, tb, c_m, c_b = self._threshold(data, raw, tr, fm.pairs, te)
+            tm, tb = self._threshold(data, raw, tr, fm.pairs)
             if tm is not None and tb is not None:
-                pred_m[te], pred_b[te] = c_m >= tm, c_b >= tb
+                pred_m[te], pred_b[te] = s_m[te] >= tm, s_b[te] >= tb
                 thr.append(tm)
         y, w = data.y, data.w
         ms, bs = scores(y, w, s_m), scores(y, w, s_b)
