@@ -403,6 +403,22 @@ def test_cli_prints_the_issue_columns_and_reports_rejected_rows(tmp_path):
     assert body["selection"][0]["method"]
 
 
+def test_cli_members_choose_the_combination_and_unknown_ones_are_named(tmp_path):
+    path = tmp_path / "d.csv"
+    months = pd.date_range("2021-01-01", periods=48, freq="MS")
+    path.write_text(
+        "product,date,quantity\n"
+        + "".join(f"X,{m:%Y-%m-%d},{100 + 20 * np.sin(i / 2)}\n" for i, m in enumerate(months))
+    )
+    args = ["forecast", "--data", str(path), "-h", "3", "--format", "json", "--jobs", "1"]
+    r = CliRunner().invoke(main, [*args, "--members", "ets, theta_classic"])
+    assert r.exit_code == 0, r.output
+    (sel,) = json.loads(r.stdout)["selection"]
+    assert set(sel["weights"]) == {"ets", "theta_classic"}
+    bad = CliRunner().invoke(main, [*args, "--members", "ets,prophet"])
+    assert bad.exit_code != 0 and "unknown prophet" in bad.output
+
+
 def test_cli_evaluate_on_a_file_scores_against_seasonal_naive(tmp_path):
     df, _ = sim_daily(200, seed=2)
     path = tmp_path / "daily.csv"

@@ -83,12 +83,35 @@ def _report_input(report: dict[str, Any]) -> None:
         console.print(f"  … {report['rejected'] - 10} more (--format json lists every one)")
 
 
+MEMBERS_OPTION = click.option(
+    "--members",
+    help="Comma-separated members of the regular-demand combination [default: "
+    "ets,ets_damped,ces,theta,theta_classic,mfles]; also arima, arima_fast, airline, mstl.",
+)
+
+
+def _candidates(members: str | None, arima: bool = False) -> tuple[str, ...]:
+    """The regular-demand members from --members (and --arima)."""
+    from .ai.forecast import OPTIONAL, REGULAR
+
+    names = tuple(m.strip() for m in members.split(",") if m.strip()) if members else REGULAR
+    if not names:
+        raise ConfigError("--members names no model")
+    bad = [m for m in names if m not in REGULAR + OPTIONAL]
+    if bad:
+        raise ConfigError(
+            f"--members: unknown {', '.join(bad)}; choose from {', '.join(REGULAR + OPTIONAL)}"
+        )
+    return (*names, "arima") if arima and "arima" not in names else names
+
+
 @click.group(cls=_LevelsGroup, invoke_without_command=True)
 @click.option("--data", type=click.Path(path_type=Path), help="Long-format file: id, date, value.")
 @click.option("--horizon", "-h", type=int, help="Periods to forecast.")
 @click.option("--freq", help="D, W, M, Q or Y [default: inferred from the dates].")
 @click.option("--level", "levels", multiple=True, help="Interval levels in percent [80 95].")
 @click.option("--arima", is_flag=True, help="Add AutoARIMA to the candidates (slow).")
+@MEMBERS_OPTION
 @click.option(
     "--gaps",
     type=click.Choice(["zero", "interpolate"]),
@@ -112,6 +135,7 @@ def forecast(
     freq: str | None,
     levels: tuple[str, ...],
     arima: bool,
+    members: str | None,
     gaps: str,
     fmt: str,
     jobs: int | None,
@@ -121,11 +145,11 @@ def forecast(
         return
     if data is None or horizon is None:
         raise click.UsageError("give --data FILE and --horizon H (or a subcommand: evaluate)")
-    from .ai.forecast import REGULAR, Forecaster
+    from .ai.forecast import Forecaster
     from .ai.series import read_series
 
+    candidates = _candidates(members, arima)
     series = read_series(data, freq=freq, gap_fill=gaps)  # type: ignore[arg-type]
-    candidates = (*REGULAR, "arima") if arima else REGULAR
     fc = Forecaster(
         horizon, freq=series.freq, levels=_levels(levels), candidates=candidates, n_jobs=jobs
     )
@@ -172,6 +196,7 @@ def _print_forecast(result: Any) -> None:
 @click.option("--horizon", "-h", type=int, help="Test periods (M3: the competition's).")
 @click.option("--freq", help="With --data: D, W, M, Q or Y [default: inferred].")
 @click.option("--limit", type=int, help="Only every k-th series so that about this many remain.")
+@MEMBERS_OPTION
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @JOBS_OPTION
 def evaluate_cmd(
@@ -181,6 +206,7 @@ def evaluate_cmd(
     horizon: int | None,
     freq: str | None,
     limit: int | None,
+    members: str | None,
     fmt: str,
     jobs: int | None,
 ) -> None:
@@ -191,12 +217,13 @@ def evaluate_cmd(
 
     if (m3 is None) == (data is None):
         raise click.UsageError("give either --m3 FILE or --data FILE")
+    kw: dict[str, Any] = {"candidates": _candidates(members)}
     results = []
     if m3 is not None:
         for g in M3_GROUPS if group == "all" else [group]:
             bar, update = _bar(f"M3 {g}")
             with bar:
-                results.append(evaluate_m3(m3, g, limit=limit, n_jobs=jobs, progress=update))
+                results.append(evaluate_m3(m3, g, limit=limit, n_jobs=jobs, progress=update, **kw))
     else:
         assert data is not None
         if horizon is None:
@@ -205,7 +232,7 @@ def evaluate_cmd(
         bar, update = _bar("evaluating")
         with bar:
             results.append(
-                evaluate_series(series, horizon, limit=limit, n_jobs=jobs, progress=update)
+                evaluate_series(series, horizon, limit=limit, n_jobs=jobs, progress=update, **kw)
             )
     if fmt == "json":
         print_json([r.as_dict() for r in results])
