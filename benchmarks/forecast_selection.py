@@ -60,6 +60,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -172,6 +173,13 @@ VARIANTS3: tuple[Variant, ...] = (
         0.25,
     ),
 )
+
+
+#: the later rounds: their extra members and their declared variants
+ROUNDS: dict[int, tuple[tuple[str, ...], tuple[Variant, ...]]] = {
+    2: (POOL2, VARIANTS2),
+    3: (POOL3, VARIANTS3),
+}
 
 
 def criterion(smape_: float, mase_: float) -> float:
@@ -345,7 +353,7 @@ def choose(table: pd.DataFrame) -> str:
 
 
 #: variants the library can run itself, with the Forecaster arguments that do so (--check)
-TWINS: dict[str, tuple[Variant, dict[str, object]]] = {
+TWINS: dict[str, tuple[Variant, dict[str, Any]]] = {
     "V3": (
         VARIANTS[2],
         {"candidates": FOUR, "weighting": "inverse", "n_windows": 2, "shrink": 0.25},
@@ -356,7 +364,7 @@ TWINS: dict[str, tuple[Variant, dict[str, object]]] = {
         {"candidates": FIVE, "weighting": "inverse", "n_windows": 2, "shrink": 0.25},
     ),
 }
-TWINS3: dict[str, tuple[Variant, dict[str, object]]] = {
+TWINS3: dict[str, tuple[Variant, dict[str, Any]]] = {
     "M1": (VARIANTS3[2], {"candidates": SIX_MFLES, "weighting": "equal"}),
     "M2": (
         VARIANTS3[3],
@@ -366,7 +374,7 @@ TWINS3: dict[str, tuple[Variant, dict[str, object]]] = {
 
 
 def check(
-    sp: Split, fc: pd.DataFrame, cv: pd.DataFrame, n: int, twin: tuple[Variant, dict[str, object]]
+    sp: Split, fc: pd.DataFrame, cv: pd.DataFrame, n: int, twin: tuple[Variant, dict[str, Any]]
 ) -> float:
     """Largest relative difference between the library's forecast of a variant and its
     offline combination, on about ``n`` series."""
@@ -374,7 +382,7 @@ def check(
     ids = set(every[:: max(1, len(every) // n)][:n])
     part = sp.train[sp.train["unique_id"].isin(ids)]
     variant, kw = twin
-    lib = Forecaster(sp.h, freq="M", season_length=sp.season, holidays=None, n_jobs=1, **kw)  # type: ignore[arg-type]
+    lib = Forecaster(sp.h, freq="M", season_length=sp.season, holidays=None, n_jobs=1, **kw)
     a = lib.fit(part).result_.forecast["yhat"].to_numpy()
     b = combine(variant, fc[fc["unique_id"].isin(ids)], cv, sp)["yhat"].to_numpy()
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(a), 1e-9)))
@@ -396,14 +404,10 @@ def main() -> None:
     jobs = args.jobs or os.cpu_count() or 1
     fc, cv = member_cache(sp, jobs, args.cache)
     variants = VARIANTS
-    if args.round == 2:
-        fc2, cv2 = member_cache(sp, jobs, args.cache, POOL2)
-        fc, cv = pd.concat([fc, fc2], ignore_index=True), pd.concat([cv, cv2], ignore_index=True)
-        variants = VARIANTS2
-    if args.round == 3:
-        fc3, cv3 = member_cache(sp, jobs, args.cache, POOL3)
-        fc, cv = pd.concat([fc, fc3], ignore_index=True), pd.concat([cv, cv3], ignore_index=True)
-        variants = VARIANTS3
+    if args.round in ROUNDS:  # a later round: its own members, fitted and cached apart
+        pool, variants = ROUNDS[args.round]
+        fc_r, cv_r = member_cache(sp, jobs, args.cache, pool)
+        fc, cv = pd.concat([fc, fc_r], ignore_index=True), pd.concat([cv, cv_r], ignore_index=True)
     if args.check:
         twins = TWINS | (TWINS3 if args.round == 3 else {})
         for name, twin in twins.items():

@@ -92,16 +92,12 @@ MEMBERS_OPTION = click.option(
 
 def _candidates(members: str | None, arima: bool = False) -> tuple[str, ...]:
     """The regular-demand members from --members (and --arima)."""
-    from .ai.forecast import OPTIONAL, REGULAR
+    from .ai.forecast import REGULAR, check_members
 
     names = tuple(m.strip() for m in members.split(",") if m.strip()) if members else REGULAR
     if not names:
         raise ConfigError("--members names no model")
-    bad = [m for m in names if m not in REGULAR + OPTIONAL]
-    if bad:
-        raise ConfigError(
-            f"--members: unknown {', '.join(bad)}; choose from {', '.join(REGULAR + OPTIONAL)}"
-        )
+    check_members(names, "--members")
     return (*names, "arima") if arima and "arima" not in names else names
 
 

@@ -112,6 +112,15 @@ class ForecastResult:
         }
 
 
+def check_members(names: Sequence[str], what: str = "candidates") -> None:
+    """A clear error naming the members of the regular-demand combination that do not exist."""
+    bad = [n for n in names if n not in REGULAR + OPTIONAL]
+    if bad:
+        raise ConfigError(
+            f"{what}: unknown {', '.join(bad)}; choose from {', '.join(REGULAR + OPTIONAL)}"
+        )
+
+
 class Forecaster:
     """Forecast many demand series at once (scikit-learn contract: ``fit`` returns ``self``).
 
@@ -158,9 +167,7 @@ class Forecaster:
     def _check(self) -> None:
         if self.h < 1:
             raise ConfigError(f"the horizon must be at least 1 period, not {self.h}")
-        bad = [c for c in self.candidates if c not in REGULAR + OPTIONAL]
-        if bad:
-            raise ConfigError(f"unknown candidates {bad}; choose from {REGULAR + OPTIONAL}")
+        check_members(self.candidates)
         for lv in self.levels:
             if not 0 < lv < 100:
                 raise ConfigError(f"interval levels are percentages between 0 and 100, not {lv}")
