@@ -219,6 +219,54 @@ def test_a_steady_wear_out_is_tested_as_a_trend_not_a_split():
     assert trend_p_value(c, worn, day, -1.0)[1] > 0.99  # one-sided: falling is not rising
 
 
+def _wearing_plant(seed: int, rise: float, n: int = 1500) -> tuple:
+    """Lots on 12 machines of different normal scrap over 60 days; M07's scrap rises
+    linearly to ``rise`` times its start."""
+    rng = np.random.default_rng(seed)
+    machine = np.array([f"M{i:02d}" for i in rng.integers(1, 13, n)])
+    day = rng.uniform(0, 60, n)
+    units = rng.integers(200, 600, n)
+    base = pd.Series(machine).map({f"M{i:02d}": 0.01 + 0.002 * i for i in range(1, 13)})
+    p = base.to_numpy() * np.where(machine == "M07", 1 + (rise - 1) * day / 60, 1.0)
+    y = rng.binomial(units, p) / units
+    X = pd.DataFrame({"machine": machine, "day_index": day, "x": rng.normal(0, 1, n)})
+    return X, y, units, pd.Series(machine, name="machine")
+
+
+def test_every_machine_is_asked_whether_its_scrap_rises():
+    """A slow wear-out (scrap ×1.5 over 60 days on one of 12 machines) is thin on the held-out
+    30 % of the lots; asked of all lots, as one question per machine stated in advance, it is
+    found, with rates over all lots. Plants without wear stay without findings."""
+    found, held_out_only = 0, 0
+    for seed in range(3):
+        X, y, units, machine = _wearing_plant(seed, 1.5)
+        fits = [
+            RootCauseAnalyzer(
+                n_splits=2, trend_feature="day_index", all_strata_trends=a, random_state=seed
+            ).fit(X, y, sample_weight=units, strata=machine)
+            for a in (True, False)
+        ]
+        for k, rc in enumerate(fits):
+            sig = [f for f in rc.findings_ if f.significant]
+            wear = [
+                f
+                for f in sig
+                if f.test == "trend"
+                and ("machine", "=", "M07") in [(c.feature, c.op, c.value) for c in f.clauses]
+            ]
+            if k == 0:
+                found += bool(wear)
+                if wear:  # rates over all lots, not only the held-out ones
+                    assert wear[0].n_inside + wear[0].n_outside == units.sum()
+            else:
+                held_out_only += bool(wear)
+        X, y, units, machine = _wearing_plant(seed + 100, 1.0)
+        rc = RootCauseAnalyzer(n_splits=2, trend_feature="day_index", random_state=seed)
+        rc.fit(X, y, sample_weight=units, strata=machine)
+        assert not [f.condition for f in rc.findings_ if f.significant], seed
+    assert found == 3 and held_out_only < found, (found, held_out_only)
+
+
 def _lots(n: int, seed: int, rho: float, bad: str | None, feeds: int | None = None) -> tuple:
     """Lots of 200–800 units whose scrap varies from lot to lot beyond the binomial (a lot's
     own rate drawn from a beta with intra-lot correlation ``rho``); with ``bad``, that material
@@ -432,17 +480,12 @@ def seed_results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list]:
 
 
 def test_simulator_causes_are_the_top_findings(seed_results):
-    # measured: 18 of 20 seeds. The misses are slow degradations (scrap rising to 2.1–2.8×
-    # by the end on one machine) whose evidence in 60 days of lots is thin: on the held-out
-    # lots the degrading machine's scrap trend is z = 1.4 (seed 1) and z = 1.1 (seed 8),
-    # where seed 19's, found since the trend test, is z = 2.7. This floor guards against
-    # regressions.
-    assert sum(seed_results["hits"]) >= 18, seed_results["hits"]
-
-
-@pytest.mark.xfail(strict=True, reason="issue target 19 of 20 seeds; 18 of 20 measured")
-def test_simulator_causes_target(seed_results):
-    assert sum(seed_results["hits"]) >= 19
+    # the issue's target: 19 of 20 seeds, measured 19. The miss (seed 8) is a slow
+    # degradation (scrap rising to 2.1× by the end on M08) whose trend over all of M08's lots
+    # does not stand out from the other machines'. Every machine is asked whether its scrap
+    # rises, on all its lots (decision 5, session 10); on the held-out 30 % alone, seed 1's
+    # degradation was z = 1.4 and missed too (18 of 20).
+    assert sum(seed_results["hits"]) >= 19, seed_results["hits"]
 
 
 def test_null_runs_report_no_significant_finding(seed_results):

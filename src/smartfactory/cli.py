@@ -932,7 +932,14 @@ def _print_rootcause(r: dict[str, Any]) -> None:
     out.print(
         f"rates and p-values on the held-out {v['test_rows']:,} rows ({v['split']} split), "
         f"{v['correction']} at {v['alpha']}; ✓ = significant; ≡ the same rows (lots used "
-        "together: the data cannot tell which). --format json for every detail."
+        "together: the data cannot tell which)"
+        + (
+            "; a machine's late days (a rise over time) are tested as a trend over all its "
+            "lots, every machine asked"
+            if any(c["test"] == "trend" for c in r["causes"])
+            else ""
+        )
+        + ". --format json for every detail."
     )
 
 

@@ -42,9 +42,12 @@ from .findings import (
     candidates,
     choose,
     evaluate,
+    is_rising_trend,
     mask,
     p_value,
     rank,
+    settle,
+    stratum_trends,
 )
 from .learn import (
     BASELINE,
@@ -108,6 +111,12 @@ class RootCauseAnalyzer(BaseEstimator):
         condition on it within strata (``machine = M01 and day_index > 32.5``: a wear-out) is
         tested on the held-out part as a trend over it within them, not as a split at the
         threshold (:func:`~smartfactory.quality.findings.trend_p_value`).
+    all_strata_trends:
+        With ``trend_feature`` and ``strata``: ask every stratum whether its rate rises over
+        time, on all rows, as a family stated in advance that joins the correction
+        (:func:`~smartfactory.quality.findings.stratum_trends`); a rising trend chosen on the
+        training part is one of them. Without it, only the chosen ones are tested, on the
+        held-out part.
     n_jobs, random_state:
         Threads of LightGBM; seed of every random choice (results are deterministic).
 
@@ -140,6 +149,7 @@ class RootCauseAnalyzer(BaseEstimator):
         positive: Any = None,
         also_stratified: bool = True,
         trend_feature: str | None = None,
+        all_strata_trends: bool = True,
         n_jobs: int = 2,
         random_state: int = 0,
     ) -> None:
@@ -158,6 +168,7 @@ class RootCauseAnalyzer(BaseEstimator):
         self.positive = positive
         self.also_stratified = also_stratified
         self.trend_feature = trend_feature
+        self.all_strata_trends = all_strata_trends
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -440,6 +451,24 @@ class RootCauseAnalyzer(BaseEstimator):
             correction=self.correction,
         )
         found = check(chosen, trend=trend)
+        if trend is not None and self.all_strata_trends:
+            # every machine's rise over time, asked of all its lots (see stratum_trends); the
+            # trend findings chosen on the training part are among them
+            is_train = np.zeros(len(data.y), bool)
+            is_train[train] = True
+            trends = stratum_trends(
+                found,
+                data,
+                Counts(data.y, data.w, s),
+                is_train,
+                trend,
+                min_support=self.min_support,
+                min_rows=self.min_rows,
+            )
+            found = [f for f in found if not is_rising_trend(f, trend)] + trends
+            settle(found, self.alpha, self.correction)
+            # a machine's trend that was not chosen is listed only where it holds
+            found = [f for f in found if f.significant or f.source != "trend"]
         total = sum(importance.values()) or 1.0
         for f in found:
             f.importance = sum(importance.get(n, 0.0) for n in set(f.features)) / total
@@ -506,6 +535,21 @@ class RootCauseAnalyzer(BaseEstimator):
         d["features"] = list(dict.fromkeys(cols))
         return d
 
+    def _trend_text(self) -> str:
+        if self.trend_feature is None or self.strata_name_ is None:
+            return ""
+        t, s = self.trend_feature, self.strata_name_
+        if not self.all_strata_trends:
+            return (
+                f"; a condition on {t} within a {s}: Cochran–Armitage trend over {t} within "
+                "it, on the held-out rows"
+            )
+        return (
+            f"; every {s}'s rise over {t}: Cochran–Armitage trend on all its rows (one question "
+            f"asked of every {s}, in the correction; listed where significant or chosen); "
+            f"an earlier period of a {s} ({t} <= t): the trend on the held-out rows"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON-ready data: ``model``, ``causes`` (ranked), ``contrasts``…"""
         self._check_fitted()
@@ -539,13 +583,7 @@ class RootCauseAnalyzer(BaseEstimator):
                 "train_rows": self.split_["train"],
                 "test_rows": self.split_["test"],
                 "test": "one-sided Fisher exact (one table) or Cochran–Mantel–Haenszel "
-                "(strata or earlier findings), on the held-out rows"
-                + (
-                    f"; a condition on {self.trend_feature} within strata: Cochran–Armitage "
-                    f"trend over {self.trend_feature} within them"
-                    if self.trend_feature is not None and self.strata_name_ is not None
-                    else ""
-                ),
+                "(strata or earlier findings), on the held-out rows" + self._trend_text(),
                 "correction": {"bh": "benjamini-hochberg", "holm": "holm"}[self.correction],
                 "alpha": self.alpha,
             },
