@@ -17,7 +17,9 @@ table of whole units and by the Cochran–Mantel–Haenszel test (continuity-cor
 there are strata; p-values are adjusted across the chosen conditions (Benjamini–Hochberg by
 default, or Holm). A finding is *significant* when its adjusted p-value is below ``alpha``:
 it held out of sample. The contrasts are tested and adjusted the same way as a family of their
-own.
+own. With strata and a time feature (machines and days), whether each machine's rate rises
+over time is a question stated in advance for every machine, tested on all rows and adjusted
+with the findings (:func:`stratum_trends`).
 """
 
 from __future__ import annotations
