@@ -477,6 +477,36 @@ def _rates(counts: Counts, m: np.ndarray) -> dict[str, float | None]:
     }
 
 
+def _finding(
+    clauses: tuple[Clause, ...],
+    source: str,
+    z_train: float,
+    r: dict[str, float | None],
+    tr: dict[str, float | None],
+    z: float,
+    p: float,
+    test: str,
+) -> Finding:
+    """A finding from its rates where tested (``r``), on the training part (``tr``) and its
+    test's z and p."""
+    return Finding(
+        clauses,
+        source,
+        z_train,
+        rate_inside=r["rate_inside"],
+        rate_outside=r["rate_outside"],
+        support=float(r["support"] or 0.0),
+        n_inside=float(r["n_inside"] or 0.0),
+        defective_inside=float(r["defective_inside"] or 0.0),
+        n_outside=float(r["n_outside"] or 0.0),
+        defective_outside=float(r["defective_outside"] or 0.0),
+        z_test=z if math.isfinite(z) else None,
+        p_value=p,
+        train={k: tr[k] for k in ("rate_inside", "rate_outside", "support")},
+        test=test,
+    )
+
+
 def evaluate(
     chosen: list[Candidate],
     train_cols: dict[str, Column],
@@ -511,23 +541,8 @@ def evaluate(
         else:
             z, p = p_value(cells, m_te, phi)
         tr = _rates(train, m_tr)
-        f = Finding(
-            c.clauses,
-            c.source,
-            c.z,
-            rate_inside=r["rate_inside"],
-            rate_outside=r["rate_outside"],
-            support=float(r["support"] or 0.0),
-            n_inside=float(r["n_inside"] or 0.0),
-            defective_inside=float(r["defective_inside"] or 0.0),
-            n_outside=float(r["n_outside"] or 0.0),
-            defective_outside=float(r["defective_outside"] or 0.0),
-            z_test=z if math.isfinite(z) else None,
-            p_value=p,
-            train={k: tr[k] for k in ("rate_inside", "rate_outside", "support")},
-            test="rate" if tc is None else "trend",
-        )
-        out.append(f)
+        test_kind = "rate" if tc is None else "trend"
+        out.append(_finding(c.clauses, c.source, c.z, r, tr, z, p, test_kind))
         if conditional:
             prior.append(m_te)
     settle(out, alpha, correction)
@@ -616,24 +631,8 @@ def stratum_trends(
         m = mask(columns, clauses)
         r = _rates(counts, m)
         tr = _rates(counts.restrict(np.flatnonzero(train)), m[train])
-        out.append(
-            Finding(
-                clauses,
-                "trend" if prior is None else prior.source,
-                z_train,
-                rate_inside=r["rate_inside"],
-                rate_outside=r["rate_outside"],
-                support=float(r["support"] or 0.0),
-                n_inside=float(r["n_inside"] or 0.0),
-                defective_inside=float(r["defective_inside"] or 0.0),
-                n_outside=float(r["n_outside"] or 0.0),
-                defective_outside=float(r["defective_outside"] or 0.0),
-                z_test=z if math.isfinite(z) else None,
-                p_value=p,
-                train={k: tr[k] for k in ("rate_inside", "rate_outside", "support")},
-                test="trend",
-            )
-        )
+        source = "trend" if prior is None else prior.source
+        out.append(_finding(clauses, source, z_train, r, tr, z, p, "trend"))
     return out
 
 
