@@ -935,7 +935,7 @@ def _print_rootcause(r: dict[str, Any]) -> None:
         "together: the data cannot tell which)"
         + (
             "; a machine's late days (a rise over time) are tested as a trend over all its "
-            "lots, every machine asked"
+            "lots, every machine asked, against its own earlier lots"
             if any(c["test"] == "trend" for c in r["causes"])
             else ""
         )

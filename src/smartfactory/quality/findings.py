@@ -464,12 +464,23 @@ def adjust(p: list[float], method: Correction) -> list[float]:
     return [float(v) for v in out]
 
 
-def _rates(counts: Counts, m: np.ndarray) -> dict[str, float | None]:
+def _rates(
+    counts: Counts, m: np.ndarray, within: np.ndarray | None = None
+) -> dict[str, float | None]:
+    """Rates inside ``m`` and outside it; with ``within`` (a machine's rows, for its trend over
+    time), outside means the rest of ``within`` (the machine's other lots), not of the plant,
+    whose other machines have their own normal rates. The support stays a share of all rows."""
     a, n1, b, n2 = counts.stats(m)
+    if within is not None:
+        n2 = float(counts.tot[within & ~m].sum())
+        b = float(counts.pos[within & ~m].sum())
+        support = n1 / counts.total if counts.total else 0.0
+    else:
+        support = n1 / (n1 + n2) if n1 + n2 else 0.0
     return {
         "rate_inside": a / n1 if n1 else None,
         "rate_outside": b / n2 if n2 else None,
-        "support": n1 / (n1 + n2) if n1 + n2 else 0.0,
+        "support": support,
         "n_inside": n1,
         "defective_inside": a,
         "n_outside": n2,
@@ -523,24 +534,25 @@ def evaluate(
 
     ``trend``: (stratum, time feature). A condition on the time feature within strata
     (a machine's late days) is tested for a trend over time within them
-    (:func:`trend_p_value`); its rates are still those inside and outside the condition."""
+    (:func:`trend_p_value`); its rates are those inside the condition and in the rest of
+    those strata (a machine's late lots against its earlier ones)."""
     out: list[Finding] = []
     prior: list[np.ndarray] = []
     masks = [mask(test_cols, c.clauses) for c in chosen]
     phi = dispersion(test, masks if conditional else [])
     for c, m_te in zip(chosen, masks, strict=True):
         m_tr = mask(train_cols, c.clauses)
-        r = _rates(test, m_te)
         cells = test.with_strata(prior) if conditional else test
         tc = _trend_clause(c.clauses, trend)
+        w_te = w_tr = None
         if tc is not None:
             other = next(cl for cl in c.clauses if cl is not tc)
-            within = mask(test_cols, (other,))
+            w_te, w_tr = mask(test_cols, (other,)), mask(train_cols, (other,))
             x = test_cols[tc.feature].values
-            z, p = trend_p_value(cells, within, x, 1.0 if tc.op == ">" else -1.0, phi)
+            z, p = trend_p_value(cells, w_te, x, 1.0 if tc.op == ">" else -1.0, phi)
         else:
             z, p = p_value(cells, m_te, phi)
-        tr = _rates(train, m_tr)
+        r, tr = _rates(test, m_te, w_te), _rates(train, m_tr, w_tr)
         test_kind = "rate" if tc is None else "trend"
         out.append(_finding(c.clauses, c.source, c.z, r, tr, z, p, test_kind))
         if conditional:
@@ -629,8 +641,8 @@ def stratum_trends(
                 t, z_train = float(np.median(x[rows])), 0.0
             clauses = (Clause(stratum, "=", name), Clause(time, ">", t))
         m = mask(columns, clauses)
-        r = _rates(counts, m)
-        tr = _rates(counts.restrict(np.flatnonzero(train)), m[train])
+        r = _rates(counts, m, within)
+        tr = _rates(counts.restrict(np.flatnonzero(train)), m[train], within[train])
         source = "trend" if prior is None else prior.source
         out.append(_finding(clauses, source, z_train, r, tr, z, p, "trend"))
     return out

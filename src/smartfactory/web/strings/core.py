@@ -351,10 +351,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "ko": "같은 로트에 함께 사용됨 (데이터로는 어느 쪽인지 구분할 수 없음)",
     },
     "q_trend_test": {
-        "en": "tested as a trend over time on this machine, not as a split (a rise: over all "
-        "its lots, a question every machine is asked)",
-        "ko": "이 설비의 시간에 따른 추세로 검정, 구간 비교 아님 "
-        "(상승 추세: 전체 로트로, 모든 설비에 묻는 질문)",
+        "en": "tested as a trend over time on this machine, not as a split; the rate outside is "
+        "this machine's earlier lots (a rise: over all its lots, a question every machine is "
+        "asked)",
+        "ko": "이 설비의 시간에 따른 추세로 검정, 구간 비교 아님. 조건 밖 불량률은 이 설비의 "
+        "이전 로트 (상승 추세: 전체 로트로, 모든 설비에 묻는 질문)",
     },
     "q_mostly_on": {"en": "Mostly on", "ko": "주로 발생한 설비"},
     "q_no_causes": {
