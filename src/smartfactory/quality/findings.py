@@ -472,15 +472,12 @@ def _rates(
     whose other machines have their own normal rates. The support stays a share of all rows."""
     a, n1, b, n2 = counts.stats(m)
     if within is not None:
-        n2 = float(counts.tot[within & ~m].sum())
-        b = float(counts.pos[within & ~m].sum())
-        support = n1 / counts.total if counts.total else 0.0
-    else:
-        support = n1 / (n1 + n2) if n1 + n2 else 0.0
+        rest = within & ~m
+        b, n2 = float(counts.pos[rest].sum()), float(counts.tot[rest].sum())
     return {
         "rate_inside": a / n1 if n1 else None,
         "rate_outside": b / n2 if n2 else None,
-        "support": support,
+        "support": n1 / counts.total if counts.total else 0.0,
         "n_inside": n1,
         "defective_inside": a,
         "n_outside": n2,
@@ -596,7 +593,7 @@ def stratum_trends(
     trend findings themselves, with the dispersion of all rows around those cells.
 
     ``columns`` and ``counts`` hold all rows, ``counts`` stratified by the stratum column;
-    ``train`` is the boolean mask of the training rows (their rates are given too). A trend
+    ``train`` holds the training rows' indices (their rates are given too). A trend
     finding chosen on the training part keeps its threshold; for the others the threshold is
     the best split of the stratum's rows on the time feature, which describes where scrap
     rose (the test is the trend, not the split)."""
@@ -614,6 +611,7 @@ def stratum_trends(
         for f in chosen
         if is_rising_trend(f, trend)
     }
+    on_train = counts.restrict(train)
     out: list[Finding] = []
     for lv, name in enumerate(col.levels):
         within = col.values == lv
@@ -642,7 +640,7 @@ def stratum_trends(
             clauses = (Clause(stratum, "=", name), Clause(time, ">", t))
         m = mask(columns, clauses)
         r = _rates(counts, m, within)
-        tr = _rates(counts.restrict(np.flatnonzero(train)), m[train], within[train])
+        tr = _rates(on_train, m[train], within[train])
         source = "trend" if prior is None else prior.source
         out.append(_finding(clauses, source, z_train, r, tr, z, p, "trend"))
     return out

@@ -454,13 +454,11 @@ class RootCauseAnalyzer(BaseEstimator):
         if trend is not None and self.all_strata_trends:
             # every machine's rise over time, asked of all its lots (see stratum_trends); the
             # trend findings chosen on the training part are among them
-            is_train = np.zeros(len(data.y), bool)
-            is_train[train] = True
             trends = stratum_trends(
                 found,
                 data,
                 Counts(data.y, data.w, s),
-                is_train,
+                train,
                 trend,
                 min_support=self.min_support,
                 min_rows=self.min_rows,
