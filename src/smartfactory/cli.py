@@ -904,14 +904,17 @@ def _print_rootcause(r: dict[str, Any]) -> None:
     m = r["model"]
     score = f"{m['score']:.3f}" if m["score"] is not None else "–"
     base = f"{m['baseline_score']:.3f}" if m["baseline_score"] is not None else "–"
+    share = f"; forest share {m['forest_share']:.2f}" if m.get("forest_share") else ""
     out.print(
         f"{r['source']}: {r['rows']:,} rows, outcome {r['target']} = {r['positive']}; "
-        f"model {m['metric']} {score} ({m['validation']}), reference {base}"
+        f"model {m['metric']} {score} ({m['validation']}{share}), reference {base}"
     )
     if m.get("also"):
         a = m["also"]
+        share = f"; forest share {a['forest_share']:.2f}" if a.get("forest_share") else ""
         out.print(
-            f"  also {a['validation']}: {a['score']:.3f}, reference {a['baseline_score']:.3f}"
+            f"  also {a['validation']}: {a['score']:.3f}{share}, "
+            f"reference {a['baseline_score']:.3f}"
         )
     t = Table("#", "condition", "inside", "outside", "lift", "support", "p (adj.)", title="Causes")
     for c in r["causes"]:

@@ -57,6 +57,8 @@ def _model_rows(r: dict[str, Any]) -> list[tuple[str, Any]]:
         ("불량 defective units", r.get("defective_units")),
         ("지표 metric", m.get("metric")),
         ("검증 validation", m.get("validation")),
+        ("모델 model", m.get("model")),
+        ("포레스트 비중 forest share", m.get("forest_share")),
         ("모델 점수 model score", m.get("score")),
         ("기준 모델 점수 reference score", m.get("baseline_score")),
         ("기준 모델 reference", m.get("baseline")),

@@ -8,7 +8,10 @@ One *fit* (:func:`fit_model`) on a training part:
    (that is how mechanical power = torque × speed or a temperature difference arise, without
    knowing the data set);
 3. the full LightGBM is trained on raw + pair features and explained again: its SHAP ranking
-   chooses the features the findings are searched on.
+   chooses the features the findings are searched on;
+4. optionally (:func:`fit_forest`) extremely randomized trees on the same features, which the
+   analyser averages with the boosted model where an inner cross-validation prefers it: they
+   change the score, never the SHAP ranking.
 
 The same fit runs inside every validation fold, so no choice (features, pairs, threshold) ever
 sees the rows it is scored on.
@@ -57,6 +60,13 @@ PAIR_TOP = 6
 #: states (a power limit, a temperature difference), so each distinct value may have its own
 #: bin: on AI4I, 255 bins left the power and heat-dissipation limits a bin wide (F1 0.834)
 PAIR_MAX_BIN = 4095
+#: the forest that may be averaged with the boosted model (see :func:`fit_forest`); it is
+#: fitted only where the training part has at most FOREST_MAX_ROWS rows
+FOREST_TREES = 300
+FOREST_LEAF = 3
+FOREST_MAX_ROWS = 20_000
+#: the forest's shares of the averaged prediction that the inner cross-validation compares
+FOREST_WEIGHTS = (0.0, 0.5)
 
 
 @dataclass
@@ -154,9 +164,27 @@ class Fitted:
     booster: Any
     importance: dict[str, float]
     pairs: list[str]
+    #: the randomized-trees forest fitted beside the boosted model, and its share of the
+    #: averaged prediction (0: the boosted model alone), chosen by an inner cross-validation
+    forest: Any = None
+    weight: float = 0.0
+
+    def parts(self, data: Data, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """The boosted model's and the forest's predictions (None without a forest)."""
+        x = data.matrix(self.names, rows)
+        p = np.asarray(self.booster.predict(x))
+        q = None if self.forest is None else np.asarray(self.forest.predict(x))
+        return p, q
 
     def predict(self, data: Data, rows: np.ndarray) -> np.ndarray:
-        return np.asarray(self.booster.predict(data.matrix(self.names, rows)))
+        if self.forest is None or self.weight == 0:
+            return np.asarray(self.booster.predict(data.matrix(self.names, rows)))
+        p, q = self.parts(data, rows)
+        return blend(p, q, self.weight)
+
+
+def blend(p: np.ndarray, q: np.ndarray | None, weight: float) -> np.ndarray:
+    return p if q is None or weight == 0 else (1 - weight) * p + weight * q
 
 
 def _binning(params: dict[str, Any]) -> dict[str, Any]:
@@ -252,10 +280,13 @@ def fit_model(
     pairs: bool = True,
     extra: list[str] | None = None,
     explain: bool = True,
+    forest: bool = False,
 ) -> Fitted:
     """Rank the raw features, add pair features of the top numeric ones, fit, explain.
 
-    ``extra``: pair features chosen before (the ranking step is skipped)."""
+    ``extra``: pair features chosen before (the ranking step is skipped). ``forest``: fit a
+    randomized-trees forest on the same features beside the boosted model (its weight in
+    :meth:`Fitted.predict` stays 0 until an inner cross-validation sets it)."""
     rng = np.random.default_rng(seed)
     names = list(raw)
     pair_feats: list[str] = list(extra or [])
@@ -273,7 +304,23 @@ def fit_model(
     booster = _train(data, names, rows, MODEL_PARAMS, N_ROUNDS, n_jobs, seed)
     importance = shap_importance(booster, data, names, rows, seed) if explain else {}
     cats = [j for j, n in enumerate(names) if data[n].categorical]
-    return Fitted(names, cats, booster, importance, pair_feats)
+    trees = fit_forest(data, names, rows, n_jobs, seed) if forest else None
+    return Fitted(names, cats, booster, importance, pair_feats, trees)
+
+
+def fit_forest(data: Data, names: list[str], rows: np.ndarray, n_jobs: int, seed: int) -> Any:
+    """Extremely randomized trees (a regression forest on the defective fraction, weighted by
+    units: for single units its squared-error splits are Gini splits), √p features per split."""
+    from sklearn.ensemble import ExtraTreesRegressor
+
+    forest = ExtraTreesRegressor(
+        FOREST_TREES,
+        max_features="sqrt",
+        min_samples_leaf=FOREST_LEAF,
+        n_jobs=n_jobs,
+        random_state=seed,
+    )
+    return forest.fit(data.matrix(names, rows), data.y[rows], sample_weight=data.w[rows])
 
 
 # -- scores --------------------------------------------------------------------------------
@@ -291,6 +338,11 @@ def unit_view(y: np.ndarray, w: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, 
 
 def best_threshold(y: np.ndarray, w: np.ndarray, s: np.ndarray) -> float:
     """The score threshold that maximises F1 (predict defective when score ≥ threshold)."""
+    return best_f1(y, w, s)[0]
+
+
+def best_f1(y: np.ndarray, w: np.ndarray, s: np.ndarray) -> tuple[float, float]:
+    """(threshold, F1) at the score threshold that maximises F1."""
     lab, wt, sc = unit_view(y, w, s)
     o = np.argsort(-sc, kind="stable")
     sc, tp_w, all_w = sc[o], np.cumsum((wt * lab)[o]), np.cumsum(wt[o])
@@ -298,7 +350,7 @@ def best_threshold(y: np.ndarray, w: np.ndarray, s: np.ndarray) -> float:
     tp, pred = tp_w[last], all_w[last]
     f1 = 2 * tp / (pred + tp_w[-1])
     k = int(np.argmax(f1))
-    return float(sc[last][k])
+    return float(sc[last][k]), float(f1[k])
 
 
 def scores(

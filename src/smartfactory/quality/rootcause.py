@@ -9,9 +9,11 @@ What ``fit`` does (the modules named hold the details):
 1. split: a time column gives a chronological split (earlier ``1 − test_size`` to train,
    the rest to test); otherwise a stratified random split of the same shares;
 2. model (:mod:`.learn`): LightGBM on the features plus product and difference features of
-   the top numeric pairs, ranked by exact TreeSHAP; scored out of sample (on the chronological
-   test part, or by stratified k-fold) beside a logistic-regression reference on the same
-   split. With a time column the stratified score is reported too, as ``also``;
+   the top numeric pairs, ranked by exact TreeSHAP; on training parts of up to
+   ``FOREST_MAX_ROWS`` rows averaged with extremely randomized trees where an inner
+   cross-validation prefers the average; scored out of sample (on the chronological test
+   part, or by stratified k-fold) beside a logistic-regression reference on the same split.
+   With a time column the stratified score is reported too, as ``also``;
 3. findings (:mod:`.findings`, :mod:`.conditions`): conditions searched on the training part
    for the top features, every categorical level and pairs of top features, chosen greedily,
    tested on the held-out part and corrected for multiple testing.
@@ -52,8 +54,13 @@ from .findings import (
 from .learn import (
     BASELINE,
     BASELINE_ROWS,
+    FOREST_MAX_ROWS,
+    FOREST_WEIGHTS,
     Data,
+    Fitted,
+    best_f1,
     best_threshold,
+    blend,
     fit_baseline,
     fit_model,
     scores,
@@ -117,6 +124,12 @@ class RootCauseAnalyzer(BaseEstimator):
         (:func:`~smartfactory.quality.findings.stratum_trends`); a rising trend chosen on the
         training part is one of them. Without it, only the chosen ones are tested, on the
         held-out part.
+    forest:
+        Where a training part has at most ``FOREST_MAX_ROWS`` rows, also fit extremely
+        randomized trees and average them with the boosted model (half each) when an inner
+        cross-validation on that part scores the average better than the boosted model alone:
+        on small, wide, noisy data (SECOM) the forest's averaging helps, on crisp limits
+        (AI4I) the boosted model alone is kept. Findings come from the boosted model either way.
     n_jobs, random_state:
         Threads of LightGBM; seed of every random choice (results are deterministic).
 
@@ -125,7 +138,11 @@ class RootCauseAnalyzer(BaseEstimator):
     findings_, contrasts_:
         Ranked :class:`~smartfactory.quality.findings.Finding` lists.
     model_score_, baseline_score_, scores_, baseline_scores_, validation_, also_:
-        Out-of-sample scores of the model and the reference.
+        Out-of-sample scores of the model and the reference. Stratified k-fold ROC-AUC and
+        average precision are the mean of the folds' scores (each fold has its own model);
+        F1, precision and recall are over all rows' out-of-fold 0/1 predictions.
+    forest_share_:
+        The forest's share of the scored model's prediction (mean over the folds).
     importance_:
         Mean |SHAP| per feature (raw and pair features) on the training part.
     feature_names_in_, n_features_in_, dropped_, positive_
@@ -150,6 +167,7 @@ class RootCauseAnalyzer(BaseEstimator):
         also_stratified: bool = True,
         trend_feature: str | None = None,
         all_strata_trends: bool = True,
+        forest: bool = True,
         n_jobs: int = 2,
         random_state: int = 0,
     ) -> None:
@@ -169,6 +187,7 @@ class RootCauseAnalyzer(BaseEstimator):
         self.also_stratified = also_stratified
         self.trend_feature = trend_feature
         self.all_strata_trends = all_strata_trends
+        self.forest = forest
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -222,10 +241,12 @@ class RootCauseAnalyzer(BaseEstimator):
             n_jobs=self.n_jobs,
             seed=self.random_state,
             pairs=self.interactions and self.derived_features,
+            forest=t is not None and self._use_forest(train),
         )
         if t is not None:
             model_s, base_s, thr = self._holdout_scores(data, raw, fitted, train, test)
             self.validation_ = "chronological"
+            self.forest_share_ = fitted.weight
             self.also_ = self._kfold_scores(data, raw) if self.also_stratified else None
         else:
             model_s, base_s, thr = self._kfold_scores(data, raw, full=True)
@@ -319,21 +340,28 @@ class RootCauseAnalyzer(BaseEstimator):
 
     # -- scores ----------------------------------------------------------------------------
 
-    def _threshold(
-        self, data: Data, raw: list[str], rows: np.ndarray, pairs: list[str]
-    ) -> tuple[float | None, float | None]:
-        """F1 thresholds of the model and the reference, from an inner CV on ``rows`` only.
+    def _use_forest(self, rows: np.ndarray) -> bool:
+        return self.forest and len(rows) <= FOREST_MAX_ROWS
 
-        The threshold that maximises F1 over the inner models' out-of-fold predictions is then
-        applied to the model fitted on all of ``rows`` (as scikit-learn's
-        ``TunedThresholdClassifierCV`` refits): the model that predicts has seen the whole
-        training part, not two thirds of it, which matters where failures lie near sharp
-        limits with few rows either side."""
+    def _tune(
+        self, data: Data, raw: list[str], rows: np.ndarray, fitted: Fitted
+    ) -> tuple[float | None, float | None]:
+        """An inner cross-validation on ``rows`` only: the forest's share of ``fitted``'s
+        prediction (where it has a forest), then the F1 thresholds of the model and the
+        reference (with ``metric="f1"``).
+
+        The share (of :data:`FOREST_WEIGHTS`) is the one whose out-of-fold predictions score
+        best on the metric, the boosted model alone where they tie. The threshold that
+        maximises F1 over the out-of-fold predictions is then applied to the model fitted on
+        all of ``rows`` (as scikit-learn's ``TunedThresholdClassifierCV`` refits): the model
+        that predicts has seen the whole training part, not two thirds of it, which matters
+        where failures lie near sharp limits with few rows either side."""
         from sklearn.model_selection import StratifiedKFold
 
-        if self.metric != "f1":
+        f1 = self.metric == "f1"
+        if not f1 and fitted.forest is None:
             return None, None
-        s_m, s_b = np.zeros(len(rows)), np.zeros(len(rows))
+        s_g, s_f, s_b = np.zeros(len(rows)), np.zeros(len(rows)), np.zeros(len(rows))
         folds = StratifiedKFold(INNER_FOLDS, shuffle=True, random_state=self.random_state)
         for a, b in folds.split(rows, _strat_label(data, rows)):
             fm = fit_model(
@@ -343,18 +371,34 @@ class RootCauseAnalyzer(BaseEstimator):
                 n_jobs=self.n_jobs,
                 seed=self.random_state,
                 pairs=False,
-                extra=pairs,
+                extra=fitted.pairs,
                 explain=False,
+                forest=fitted.forest is not None,
             )
-            s_m[b] = fm.predict(data, rows[b])
-            s_b[b] = fit_baseline(data, raw, rows[a], self.random_state).predict(data, rows[b])
+            g, f = fm.parts(data, rows[b])
+            s_g[b] = g
+            if f is not None:
+                s_f[b] = f
+            if f1:
+                s_b[b] = fit_baseline(data, raw, rows[a], self.random_state).predict(data, rows[b])
         y, w = data.y[rows], data.w[rows]
-        return best_threshold(y, w, s_m), best_threshold(y, w, s_b)
+        if fitted.forest is not None:
+            fitted.weight = max(FOREST_WEIGHTS, key=lambda v: self._value(y, w, blend(s_g, s_f, v)))
+        if not f1:
+            return None, None
+        return best_threshold(y, w, blend(s_g, s_f, fitted.weight)), best_threshold(y, w, s_b)
+
+    def _value(self, y: np.ndarray, w: np.ndarray, s: np.ndarray) -> float:
+        """The metric of scores ``s`` (F1 at its best threshold)."""
+        if self.metric == "f1":
+            return best_f1(y, w, s)[1]
+        v = scores(y, w, s).get(self.metric)
+        return -math.inf if v is None else float(v)
 
     def _holdout_scores(
         self, data: Data, raw: list[str], fitted: Any, train: np.ndarray, test: np.ndarray
     ) -> tuple[dict[str, Any], dict[str, Any], float | None]:
-        tm, tb = self._threshold(data, raw, train, fitted.pairs)
+        tm, tb = self._tune(data, raw, train, fitted)
         s_m = fitted.predict(data, test)
         s_b = fit_baseline(data, raw, train, self.random_state).predict(data, test)
         y, w = data.y[test], data.w[test]
@@ -373,6 +417,9 @@ class RootCauseAnalyzer(BaseEstimator):
         pred_m, pred_b = np.zeros(n), np.zeros(n)
         folds = StratifiedKFold(self.n_splits, shuffle=True, random_state=self.random_state)
         thr: list[float] = []
+        weights: list[float] = []
+        per_m: list[dict[str, float | None]] = []
+        per_b: list[dict[str, float | None]] = []
         for tr, te in folds.split(np.arange(n), _strat_label(data)):
             fm = fit_model(
                 data,
@@ -382,15 +429,22 @@ class RootCauseAnalyzer(BaseEstimator):
                 seed=self.random_state,
                 pairs=self.interactions and self.derived_features,
                 explain=False,
+                forest=self._use_forest(tr),
             )
+            tm, tb = self._tune(data, raw, tr, fm)
+            weights.append(fm.weight)
             s_m[te] = fm.predict(data, te)
             s_b[te] = fit_baseline(data, raw, tr, self.random_state).predict(data, te)
-            tm, tb = self._threshold(data, raw, tr, fm.pairs)
+            per_m.append(scores(data.y[te], data.w[te], s_m[te]))
+            per_b.append(scores(data.y[te], data.w[te], s_b[te]))
             if tm is not None and tb is not None:
                 pred_m[te], pred_b[te] = s_m[te] >= tm, s_b[te] >= tb
                 thr.append(tm)
         y, w = data.y, data.w
-        ms, bs = scores(y, w, s_m), scores(y, w, s_b)
+        # ranking scores per fold, then their mean (as scikit-learn's cross_val_score): each
+        # fold has its own model (and forest share), whose scores need not share a scale
+        ms, bs = _mean_scores(per_m), _mean_scores(per_b)
+        share = float(np.mean(weights))
         if thr:
             # each fold's own threshold: score the 0/1 predictions with threshold 0.5
             keep = ("f1", "precision", "recall")
@@ -398,10 +452,12 @@ class RootCauseAnalyzer(BaseEstimator):
             bs |= {k: v for k, v in scores(y, w, pred_b, 0.5).items() if k in keep}
         med = float(np.median(thr)) if thr else None
         if full:
+            self.forest_share_ = share
             return ms, bs, med
         return {
             "validation": "stratified-kfold",
             "folds": self.n_splits,
+            "forest_share": share,
             "score": ms.get(self.metric),
             "baseline_score": bs.get(self.metric),
             "scores": ms,
@@ -560,7 +616,9 @@ class RootCauseAnalyzer(BaseEstimator):
             "scores": _nums(self.scores_),
             "baseline_scores": _nums(self.baseline_scores_),
             "model": "LightGBM on the features plus products and differences of the top "
-            "numeric pairs; features ranked by exact TreeSHAP",
+            "numeric pairs, features ranked by exact TreeSHAP; averaged with extremely "
+            "randomized trees where an inner cross-validation prefers it",
+            "forest_share": self.forest_share_,
         }
         if self.validation_ == "stratified-kfold":
             model["folds"] = self.n_splits
@@ -595,6 +653,14 @@ class RootCauseAnalyzer(BaseEstimator):
             ],
             "dropped": self.dropped_,
         }
+
+
+def _mean_scores(per_fold: list[dict[str, float | None]]) -> dict[str, float | None]:
+    out: dict[str, float | None] = {}
+    for k in per_fold[0]:
+        v = [x for f in per_fold if (x := f[k]) is not None]
+        out[k] = float(np.mean(v)) if v else None
+    return out
 
 
 def _strat_label(data: Data, rows: np.ndarray | None = None) -> np.ndarray:
