@@ -13,6 +13,7 @@ chronological; the issue's AI4I target is F1 ≥ 0.90.
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 from pathlib import Path
 
@@ -23,15 +24,28 @@ from smartfactory.quality.rootcause import RootCauseAnalyzer
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
-def secom(seed: int, forest: bool) -> dict[str, float]:
+@functools.cache
+def _secom() -> tuple[pd.DataFrame, pd.Series, pd.Series]:
     d = pd.read_csv(DATA / "secom" / "uci-secom.csv")
     labels = pd.read_csv(
         DATA / "secom" / "secom_labels.data", sep=" ", header=None, names=["y", "t"]
     )
     # the CSV's Time has day and month swapped for days <= 12: the labels file's are right
     t = pd.to_datetime(labels["t"], format="%d/%m/%Y %H:%M:%S")
-    rc = RootCauseAnalyzer(random_state=seed, forest=forest)
-    m = rc.fit(d.drop(columns=["Time", "Pass/Fail"]), d["Pass/Fail"], time=t).to_dict()["model"]
+    return d.drop(columns=["Time", "Pass/Fail"]), d["Pass/Fail"], t
+
+
+@functools.cache
+def _ai4i() -> tuple[pd.DataFrame, pd.Series]:
+    d = pd.read_csv(DATA / "ai4i2020" / "ai4i2020.csv", encoding="utf-8-sig")
+    return d.drop(columns=["Machine failure", "TWF", "HDF", "PWF", "OSF", "RNF"]), d[
+        "Machine failure"
+    ]
+
+
+def secom(seed: int, forest: bool) -> dict[str, float]:
+    X, y, t = _secom()
+    m = RootCauseAnalyzer(random_state=seed, forest=forest).fit(X, y, time=t).to_dict()["model"]
     return {
         "chronological": m["score"],
         "reference chronological": m["baseline_score"],
@@ -42,10 +56,9 @@ def secom(seed: int, forest: bool) -> dict[str, float]:
 
 
 def ai4i(seed: int, forest: bool) -> dict[str, float]:
-    d = pd.read_csv(DATA / "ai4i2020" / "ai4i2020.csv", encoding="utf-8-sig")
-    X = d.drop(columns=["Machine failure", "TWF", "HDF", "PWF", "OSF", "RNF"])
+    X, y = _ai4i()
     rc = RootCauseAnalyzer(metric="f1", random_state=seed, forest=forest)
-    m = rc.fit(X, d["Machine failure"]).to_dict()["model"]
+    m = rc.fit(X, y).to_dict()["model"]
     return {
         "f1": m["score"],
         "reference f1": m["baseline_score"],

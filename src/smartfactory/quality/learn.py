@@ -164,8 +164,9 @@ class Fitted:
     booster: Any
     importance: dict[str, float]
     pairs: list[str]
-    #: the randomized-trees forest fitted beside the boosted model, and its share of the
-    #: averaged prediction (0: the boosted model alone), chosen by an inner cross-validation
+    #: the randomized-trees forest beside the boosted model, and its share of the averaged
+    #: prediction (0: the boosted model alone), chosen by an inner cross-validation; the
+    #: analyser fits the forest of its scored models only where that share is above 0
     forest: Any = None
     weight: float = 0.0
 
@@ -177,10 +178,7 @@ class Fitted:
         return p, q
 
     def predict(self, data: Data, rows: np.ndarray) -> np.ndarray:
-        if self.forest is None or self.weight == 0:
-            return np.asarray(self.booster.predict(data.matrix(self.names, rows)))
-        p, q = self.parts(data, rows)
-        return blend(p, q, self.weight)
+        return blend(*self.parts(data, rows), self.weight)
 
 
 def blend(p: np.ndarray, q: np.ndarray | None, weight: float) -> np.ndarray:

@@ -62,6 +62,7 @@ from .learn import (
     best_threshold,
     blend,
     fit_baseline,
+    fit_forest,
     fit_model,
     scores,
     split_pair,
@@ -241,7 +242,6 @@ class RootCauseAnalyzer(BaseEstimator):
             n_jobs=self.n_jobs,
             seed=self.random_state,
             pairs=self.interactions and self.derived_features,
-            forest=t is not None and self._use_forest(train),
         )
         if t is not None:
             model_s, base_s, thr = self._holdout_scores(data, raw, fitted, train, test)
@@ -347,19 +347,20 @@ class RootCauseAnalyzer(BaseEstimator):
         self, data: Data, raw: list[str], rows: np.ndarray, fitted: Fitted
     ) -> tuple[float | None, float | None]:
         """An inner cross-validation on ``rows`` only: the forest's share of ``fitted``'s
-        prediction (where it has a forest), then the F1 thresholds of the model and the
-        reference (with ``metric="f1"``).
+        prediction (where ``rows`` are few enough for a forest), then the F1 thresholds of the
+        model and the reference (with ``metric="f1"``).
 
         The share (of :data:`FOREST_WEIGHTS`) is the one whose out-of-fold predictions score
-        best on the metric, the boosted model alone where they tie. The threshold that
+        best on the metric, the boosted model alone where they tie; only where it is above 0
+        is the forest fitted on all of ``rows`` and put beside ``fitted``. The threshold that
         maximises F1 over the out-of-fold predictions is then applied to the model fitted on
         all of ``rows`` (as scikit-learn's ``TunedThresholdClassifierCV`` refits): the model
         that predicts has seen the whole training part, not two thirds of it, which matters
         where failures lie near sharp limits with few rows either side."""
         from sklearn.model_selection import StratifiedKFold
 
-        f1 = self.metric == "f1"
-        if not f1 and fitted.forest is None:
+        f1, forest = self.metric == "f1", self._use_forest(rows)
+        if not f1 and not forest:
             return None, None
         s_g, s_f, s_b = np.zeros(len(rows)), np.zeros(len(rows)), np.zeros(len(rows))
         folds = StratifiedKFold(INNER_FOLDS, shuffle=True, random_state=self.random_state)
@@ -373,7 +374,7 @@ class RootCauseAnalyzer(BaseEstimator):
                 pairs=False,
                 extra=fitted.pairs,
                 explain=False,
-                forest=fitted.forest is not None,
+                forest=forest,
             )
             g, f = fm.parts(data, rows[b])
             s_g[b] = g
@@ -382,8 +383,10 @@ class RootCauseAnalyzer(BaseEstimator):
             if f1:
                 s_b[b] = fit_baseline(data, raw, rows[a], self.random_state).predict(data, rows[b])
         y, w = data.y[rows], data.w[rows]
-        if fitted.forest is not None:
+        if forest:
             fitted.weight = max(FOREST_WEIGHTS, key=lambda v: self._value(y, w, blend(s_g, s_f, v)))
+            if fitted.weight > 0:
+                fitted.forest = fit_forest(data, fitted.names, rows, self.n_jobs, self.random_state)
         if not f1:
             return None, None
         return best_threshold(y, w, blend(s_g, s_f, fitted.weight)), best_threshold(y, w, s_b)
@@ -429,7 +432,6 @@ class RootCauseAnalyzer(BaseEstimator):
                 seed=self.random_state,
                 pairs=self.interactions and self.derived_features,
                 explain=False,
-                forest=self._use_forest(tr),
             )
             tm, tb = self._tune(data, raw, tr, fm)
             weights.append(fm.weight)
