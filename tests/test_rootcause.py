@@ -213,6 +213,38 @@ def test_a_rare_condition_in_a_tail_is_stated_without_good_rows_around_it():
     assert 50 <= inside.sum() <= 75 and y[inside].mean() > 0.85, (inside.sum(), top)
 
 
+def test_a_pair_feature_splits_between_its_neighbouring_values():
+    """A limit on a product (AI4I's power = torque × speed < 3.5 kW) in a sparse tail: the
+    model's split on the product falls between the last failing row and the first good one, as
+    an exact tree's would. LightGBM's bins of at least 3 rows held rows from both sides of such
+    a limit (AI4I F1 median 0.895; 0.899 with exact bins), and this test failed with them."""
+    from smartfactory.quality.conditions import Column
+    from smartfactory.quality.learn import Data, _train
+
+    rng = np.random.default_rng(5)
+    n = 8_000
+    torque = rng.normal(40, 10, n).clip(3, None)
+    speed = rng.normal(1500, 180, n).clip(1100, None)
+    power = torque * speed
+    limit = np.quantile(power, 0.003)  # AI4I: 31 of 10,000 rows below 3.5 kW
+    y = (power < limit).astype(float)
+    data = Data([Column("torque", torque), Column("speed", speed)], y, np.ones(n))
+    names = ["torque", "speed", "torque * speed"]
+    booster = _train(data, names, np.arange(n), learn_params(), 50, 1, 0)
+    splits = booster.trees_to_dataframe()
+    on_pair = splits[splits.split_feature == "f2"].threshold.astype(float)
+    last_bad, first_good = power[y == 1].max(), power[y == 0].min()
+    near = on_pair[(on_pair > last_bad - 2_000) & (on_pair < first_good + 2_000)]
+    assert len(near) > 0
+    assert ((near > last_bad) & (near < first_good)).all(), (last_bad, first_good, sorted(near))
+
+
+def learn_params() -> dict:
+    from smartfactory.quality.learn import MODEL_PARAMS
+
+    return {**MODEL_PARAMS, "bagging_fraction": 1.0, "bagging_freq": 0}
+
+
 def test_a_steady_wear_out_is_tested_as_a_trend_not_a_split():
     """Scrap on one machine rising linearly to 2.5× over 60 days: the trend test over the lots'
     days has more power than the split at one day (the early side is itself partly worn), and
@@ -707,7 +739,8 @@ def test_ai4i_failure_mechanisms(ai4i):
 
 @pytest.mark.xfail(
     strict=False,
-    reason="measured 0.891 (random_state 0); 0.891-0.900 over random_state 0-4, median 0.895: "
+    reason="measured 0.8998 (random_state 0); 0.895-0.900 over random_state 0-4, median 0.899, "
+    "as LightGBM on the generator's own features with the same bins: "
     "the errors left are rows within a few units of the generator's limits, and TWF/RNF "
     "(52 failures no rule can name) cap F1 at 0.917",
 )
