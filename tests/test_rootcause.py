@@ -219,7 +219,7 @@ def test_a_pair_feature_splits_between_its_neighbouring_values():
     an exact tree's would. LightGBM's bins of at least 3 rows held rows from both sides of such
     a limit (AI4I F1 median 0.895; 0.899 with exact bins), and this test failed with them."""
     from smartfactory.quality.conditions import Column
-    from smartfactory.quality.learn import Data, _train
+    from smartfactory.quality.learn import MODEL_PARAMS, Data, _train
 
     rng = np.random.default_rng(5)
     n = 8_000
@@ -230,19 +230,14 @@ def test_a_pair_feature_splits_between_its_neighbouring_values():
     y = (power < limit).astype(float)
     data = Data([Column("torque", torque), Column("speed", speed)], y, np.ones(n))
     names = ["torque", "speed", "torque * speed"]
-    booster = _train(data, names, np.arange(n), learn_params(), 50, 1, 0)
+    params = {**MODEL_PARAMS, "bagging_fraction": 1.0, "bagging_freq": 0}  # every row
+    booster = _train(data, names, np.arange(n), params, 50, 1, 0)
     splits = booster.trees_to_dataframe()
     on_pair = splits[splits.split_feature == "f2"].threshold.astype(float)
     last_bad, first_good = power[y == 1].max(), power[y == 0].min()
     near = on_pair[(on_pair > last_bad - 2_000) & (on_pair < first_good + 2_000)]
     assert len(near) > 0
     assert ((near > last_bad) & (near < first_good)).all(), (last_bad, first_good, sorted(near))
-
-
-def learn_params() -> dict:
-    from smartfactory.quality.learn import MODEL_PARAMS
-
-    return {**MODEL_PARAMS, "bagging_fraction": 1.0, "bagging_freq": 0}
 
 
 def test_a_steady_wear_out_is_tested_as_a_trend_not_a_split():
