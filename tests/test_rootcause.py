@@ -198,6 +198,58 @@ def test_clause_in_levels():
     assert cl.as_dict() == {"feature": "machine", "op": "in", "value": ["M1", "M3"]}
 
 
+def test_the_cut_grid_lies_between_distinct_values_at_the_quantiles():
+    """Cuts fall between neighbouring distinct values, at the lower quantiles of the observed
+    values (the definition the one-sort implementation must keep), ties and NaN included."""
+    from smartfactory.quality.conditions import cut_grid
+
+    rng = np.random.default_rng(1)
+    x = np.round(rng.gamma(2.0, 3.0, 5_000), 1)
+    x[rng.random(5_000) < 0.05] = np.nan
+    f = x[np.isfinite(x)]
+    u = np.unique(f)
+    for max_cuts, tail in ((64, 0.01), (24, 0.0)):
+        cuts = cut_grid(x, max_cuts, tail)
+        levels = np.linspace(0, 1, max_cuts + 1)[1:-1]
+        if tail:
+            edge = np.arange(tail, 1 / max_cuts, tail / 2)
+            levels = np.concatenate([edge, levels, 1 - edge])
+        lo = np.unique(np.searchsorted(u, np.quantile(f, levels, method="lower")))
+        lo = lo[lo < len(u) - 1]
+        assert len(cuts) == len(lo)
+        assert np.all((cuts >= u[lo]) & (cuts < u[lo + 1])), (cuts, u[lo])
+    assert cut_grid(np.array([2.0, 2.0, np.nan]), 64).size == 0
+    assert cut_grid(np.array([1.0, 3.0]), 64).tolist() == [1.0]
+
+
+def test_the_reference_model_imputes_and_encodes_what_is_missing():
+    """The logistic-regression reference fills a numeric column's gaps with its median, takes
+    a missing category as a level of its own, and leaves out a column with no value at all."""
+    from smartfactory.quality.conditions import Column
+    from smartfactory.quality.learn import Data, fit_baseline
+
+    rng = np.random.default_rng(2)
+    n = 2_000
+    x = rng.normal(0, 1, n)
+    cat = rng.integers(-1, 3, n).astype(np.int32)  # -1: missing
+    y = (rng.random(n) < 1 / (1 + np.exp(-(2 * x + 1.5 * (cat == -1) - 2)))).astype(float)
+    x[rng.random(n) < 0.1] = np.nan
+    empty = Column("empty", np.full(n, np.nan))
+    data = Data([Column("x", x), Column("cat", cat, ["a", "b", "c"]), empty], y, np.ones(n))
+    rows = np.arange(n)
+    with pytest.warns(UserWarning, match="without any observed values"):
+        model = fit_baseline(data, ["x", "cat", "empty"], rows[: n // 2])
+    pre = model.model[0]
+    assert pre.named_transformers_["num"][0].statistics_[0] == pytest.approx(
+        np.nanmedian(x[: n // 2])
+    )
+    with pytest.warns(UserWarning, match="without any observed values"):
+        s = model.predict(data, rows[n // 2 :])
+    assert np.all(np.isfinite(s))
+    miss = cat[n // 2 :] == -1
+    assert s[miss].mean() > s[~miss].mean() + 0.1  # the missing level carries its own risk
+
+
 def test_a_rare_condition_in_a_tail_is_stated_without_good_rows_around_it():
     """0.6 % of the rows fail above a limit (AI4I's power failures): 64 quantile cuts alone
     offer no cut nearer than the top 1.6 %, which mixes in twice as many good rows."""

@@ -182,10 +182,10 @@ def cut_grid(x: np.ndarray, max_cuts: int, tail: float = 0.0) -> np.ndarray:
     1 − 1 / ``max_cuts``) in steps of ``tail`` / 2 from ``tail`` on. Rare conditions live in the
     tails: with 64 cuts the smallest ``x > t`` covers 1.6 % of the rows, and AI4I's power
     failures above 9 kW are 0.6 %, so they could only be stated mixed with as many good rows."""
-    f = x[np.isfinite(x)]
+    f = np.sort(x[np.isfinite(x)])  # one sort gives the distinct values and the quantiles
     if len(f) == 0:
         return np.zeros(0)
-    u = np.unique(f)
+    u = f[np.r_[True, f[1:] != f[:-1]]]
     if len(u) < 2:
         return np.zeros(0)
     if len(u) <= max_cuts + 1:
@@ -195,7 +195,8 @@ def cut_grid(x: np.ndarray, max_cuts: int, tail: float = 0.0) -> np.ndarray:
         if tail > 0:
             edge = np.arange(tail, 1 / max_cuts, tail / 2)
             levels = np.concatenate([edge, levels, 1 - edge])
-        q = np.quantile(f, levels, method="lower")
+        # np.quantile(f, levels, method="lower"), on the sorted values
+        q = f[np.floor((len(f) - 1) * levels).astype(np.intp)]
         lo_i = np.unique(np.searchsorted(u, q))
         lo_i = lo_i[lo_i < len(u) - 1]
     return np.unique([nice_cut(float(u[i]), float(u[i + 1])) for i in lo_i])
