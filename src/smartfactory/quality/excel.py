@@ -59,6 +59,7 @@ def _model_rows(r: dict[str, Any]) -> list[tuple[str, Any]]:
         ("검증 validation", m.get("validation")),
         ("모델 model", m.get("model")),
         ("포레스트 비중 forest share", m.get("forest_share")),
+        ("전체 행 학습 비중 unbagged share", m.get("unbagged_share")),
         ("모델 점수 model score", m.get("score")),
         ("기준 모델 점수 reference score", m.get("baseline_score")),
         ("기준 모델 reference", m.get("baseline")),

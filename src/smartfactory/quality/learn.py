@@ -10,8 +10,10 @@ One *fit* (:func:`fit_model`) on a training part:
 3. the full LightGBM is trained on raw + pair features and explained again: its SHAP ranking
    chooses the features the findings are searched on;
 4. optionally (:func:`fit_forest`) extremely randomized trees on the same features, which the
-   analyser averages with the boosted model where an inner cross-validation prefers it: they
-   change the score, never the SHAP ranking.
+   analyser averages with the boosted model where an inner cross-validation prefers it, and
+   (:func:`refit`) the boosted model trained again on every row for every tree where that
+   cross-validation prefers it to bagged samples: they change the score, never the SHAP
+   ranking.
 
 The same fit runs inside every validation fold, so no choice (features, pairs, threshold) ever
 sees the rows it is scored on.
@@ -55,6 +57,9 @@ N_ROUNDS = 250
 DATASET_KEYS = ("max_bin", "min_data_in_bin", "bin_construct_sample_cnt")
 #: the ranking model (step 1) is smaller and sees at most this many rows
 RANK_PARAMS: dict[str, Any] = {**MODEL_PARAMS, "learning_rate": 0.1}
+#: the model's settings with every row for every tree, which the inner cross-validation of a
+#: small training part may choose instead (sharp limits with few rows either side)
+UNBAGGED_PARAMS: dict[str, Any] = {**MODEL_PARAMS, "bagging_fraction": 1.0, "bagging_freq": 0}
 RANK_ROUNDS = 80
 RANK_ROWS = 20_000
 SHAP_ROWS = 4_000
@@ -186,6 +191,9 @@ class Fitted:
     #: analyser fits the forest of its scored models only where that share is above 0
     forest: Any = None
     weight: float = 0.0
+    #: whether each tree of the boosted model saw a bagged sample of the rows (the default) or
+    #: every row (where the inner cross-validation preferred it, see :func:`refit`)
+    bagged: bool = True
 
     def parts(self, data: Data, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """The boosted model's and the forest's predictions (None without a forest)."""
@@ -312,6 +320,7 @@ def fit_model(
     extra: list[str] | None = None,
     explain: bool = True,
     forest: bool = False,
+    params: dict[str, Any] | None = None,
 ) -> Fitted:
     """Rank the raw features, add pair features of the top numeric ones, fit, explain.
 
@@ -332,11 +341,21 @@ def fit_model(
         for a, b in itertools.combinations(top, 2):
             pair_feats += pair_names(data, a, b, rows)
         names += pair_feats
-    booster = _train(data, names, rows, MODEL_PARAMS, N_ROUNDS, n_jobs, seed)
+    booster = _train(data, names, rows, params or MODEL_PARAMS, N_ROUNDS, n_jobs, seed)
     importance = shap_importance(booster, data, names, rows, seed) if explain else {}
     cats = [j for j, n in enumerate(names) if data[n].categorical]
     trees = fit_forest(data, names, rows, n_jobs, seed) if forest else None
     return Fitted(names, cats, booster, importance, pair_feats, trees)
+
+
+def refit(
+    fitted: Fitted, data: Data, rows: np.ndarray, params: dict[str, Any], n_jobs: int, seed: int
+) -> None:
+    """Train ``fitted``'s boosted model again on ``rows`` with ``params`` (the same features).
+    Its SHAP ranking stays the first model's: like the forest, the inner cross-validation's
+    choices change the score, never the features the findings are searched on."""
+    fitted.booster = _train(data, fitted.names, rows, params, N_ROUNDS, n_jobs, seed)
+    fitted.bagged = params.get("bagging_freq", 0) > 0 and params.get("bagging_fraction", 1) < 1
 
 
 def fit_forest(data: Data, names: list[str], rows: np.ndarray, n_jobs: int, seed: int) -> Any:

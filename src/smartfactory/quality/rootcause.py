@@ -56,6 +56,9 @@ from .learn import (
     BASELINE_ROWS,
     FOREST_MAX_ROWS,
     FOREST_WEIGHTS,
+    LARGE_ROWS,
+    MODEL_PARAMS,
+    UNBAGGED_PARAMS,
     Data,
     Fitted,
     best_f1,
@@ -64,6 +67,7 @@ from .learn import (
     fit_baseline,
     fit_forest,
     fit_model,
+    refit,
     scores,
     split_pair,
 )
@@ -144,6 +148,9 @@ class RootCauseAnalyzer(BaseEstimator):
         F1, precision and recall are over all rows' out-of-fold 0/1 predictions.
     forest_share_:
         The forest's share of the scored model's prediction (mean over the folds).
+    unbagged_share_:
+        The share of the scored models (folds) whose inner cross-validation chose trees grown
+        on every row over trees grown on bagged samples.
     importance_:
         Mean |SHAP| per feature (raw and pair features) on the training part.
     feature_names_in_, n_features_in_, dropped_, positive_
@@ -247,6 +254,7 @@ class RootCauseAnalyzer(BaseEstimator):
             model_s, base_s, thr = self._holdout_scores(data, raw, fitted, train, test)
             self.validation_ = "chronological"
             self.forest_share_ = fitted.weight
+            self.unbagged_share_ = float(not fitted.bagged)
             self.also_ = self._kfold_scores(data, raw) if self.also_stratified else None
         else:
             model_s, base_s, thr = self._kfold_scores(data, raw, full=True)
@@ -346,12 +354,16 @@ class RootCauseAnalyzer(BaseEstimator):
     def _tune(
         self, data: Data, raw: list[str], rows: np.ndarray, fitted: Fitted
     ) -> tuple[float | None, float | None]:
-        """An inner cross-validation on ``rows`` only: the forest's share of ``fitted``'s
-        prediction (where ``rows`` are few enough for a forest), then the F1 thresholds of the
-        model and the reference (with ``metric="f1"``).
+        """An inner cross-validation on ``rows`` only: where ``rows`` are few enough for a
+        forest, whether the boosted model grows each tree on a bagged sample of the rows or on
+        every row, and the forest's share of ``fitted``'s prediction; then the F1 thresholds of
+        the model and the reference (with ``metric="f1"``).
 
-        The share (of :data:`FOREST_WEIGHTS`) is the one whose out-of-fold predictions score
-        best on the metric, the boosted model alone where they tie; only where it is above 0
+        The pair (bagging or not, share of :data:`FOREST_WEIGHTS`) is the one whose out-of-fold
+        predictions score best on the metric, the bagged model alone where they tie. Bagging
+        steadies a model on wide, noisy data (SECOM); every row lets the trees find a sharp
+        limit with few rows either side (AI4I's power and overstrain limits). Where every row
+        wins, ``fitted``'s boosted model is trained again so; only where the share is above 0
         is the forest fitted on all of ``rows`` and put beside ``fitted``. The threshold that
         maximises F1 over the out-of-fold predictions is then applied to the model fitted on
         all of ``rows`` (as scikit-learn's ``TunedThresholdClassifierCV`` refits): the model
@@ -360,36 +372,47 @@ class RootCauseAnalyzer(BaseEstimator):
         from sklearn.model_selection import StratifiedKFold
 
         f1, forest = self.metric == "f1", self._use_forest(rows)
-        if not f1 and not forest:
+        small = len(rows) <= LARGE_ROWS
+        if not f1 and not small:
             return None, None
-        s_g, s_f, s_b = np.zeros(len(rows)), np.zeros(len(rows)), np.zeros(len(rows))
+        variants = [MODEL_PARAMS, UNBAGGED_PARAMS] if small else [MODEL_PARAMS]
+        s_gs = [np.zeros(len(rows)) for _ in variants]
+        s_f, s_b = np.zeros(len(rows)), np.zeros(len(rows))
         folds = StratifiedKFold(INNER_FOLDS, shuffle=True, random_state=self.random_state)
         for a, b in folds.split(rows, _strat_label(data, rows)):
-            fm = fit_model(
-                data,
-                raw,
-                rows[a],
-                n_jobs=self.n_jobs,
-                seed=self.random_state,
-                pairs=False,
-                extra=fitted.pairs,
-                explain=False,
-                forest=forest,
-            )
-            g, f = fm.parts(data, rows[b])
-            s_g[b] = g
-            if f is not None:
-                s_f[b] = f
+            for i, params in enumerate(variants):
+                fm = fit_model(
+                    data,
+                    raw,
+                    rows[a],
+                    n_jobs=self.n_jobs,
+                    seed=self.random_state,
+                    pairs=False,
+                    extra=fitted.pairs,
+                    explain=False,
+                    forest=forest and i == 0,
+                    params=params,
+                )
+                g, f = fm.parts(data, rows[b])
+                s_gs[i][b] = g
+                if f is not None:
+                    s_f[b] = f
             if f1:
                 s_b[b] = fit_baseline(data, raw, rows[a], self.random_state).predict(data, rows[b])
         y, w = data.y[rows], data.w[rows]
-        if forest:
-            fitted.weight = max(FOREST_WEIGHTS, key=lambda v: self._value(y, w, blend(s_g, s_f, v)))
-            if fitted.weight > 0:
-                fitted.forest = fit_forest(data, fitted.names, rows, self.n_jobs, self.random_state)
+        # the first of the best: the bagged model, then the boosted model alone, on ties
+        chosen, fitted.weight = max(
+            ((i, v) for i in range(len(variants)) for v in (FOREST_WEIGHTS if forest else (0.0,))),
+            key=lambda iv: self._value(y, w, blend(s_gs[iv[0]], s_f, iv[1])),
+        )
+        if chosen:
+            refit(fitted, data, rows, variants[chosen], self.n_jobs, self.random_state)
+        if fitted.weight > 0:
+            fitted.forest = fit_forest(data, fitted.names, rows, self.n_jobs, self.random_state)
         if not f1:
             return None, None
-        return best_threshold(y, w, blend(s_g, s_f, fitted.weight)), best_threshold(y, w, s_b)
+        s_g = blend(s_gs[chosen], s_f, fitted.weight)
+        return best_threshold(y, w, s_g), best_threshold(y, w, s_b)
 
     def _value(self, y: np.ndarray, w: np.ndarray, s: np.ndarray) -> float:
         """The metric of scores ``s`` (F1 at its best threshold)."""
@@ -421,6 +444,7 @@ class RootCauseAnalyzer(BaseEstimator):
         folds = StratifiedKFold(self.n_splits, shuffle=True, random_state=self.random_state)
         thr: list[float] = []
         weights: list[float] = []
+        unbagged: list[float] = []
         per_m: list[dict[str, float | None]] = []
         per_b: list[dict[str, float | None]] = []
         for tr, te in folds.split(np.arange(n), _strat_label(data)):
@@ -435,6 +459,7 @@ class RootCauseAnalyzer(BaseEstimator):
             )
             tm, tb = self._tune(data, raw, tr, fm)
             weights.append(fm.weight)
+            unbagged.append(float(not fm.bagged))
             s_m[te] = fm.predict(data, te)
             s_b[te] = fit_baseline(data, raw, tr, self.random_state).predict(data, te)
             per_m.append(scores(data.y[te], data.w[te], s_m[te]))
@@ -446,7 +471,7 @@ class RootCauseAnalyzer(BaseEstimator):
         # ranking scores per fold, then their mean (as scikit-learn's cross_val_score): each
         # fold has its own model (and forest share), whose scores need not share a scale
         ms, bs = _mean_scores(per_m), _mean_scores(per_b)
-        share = float(np.mean(weights))
+        share, every_row = float(np.mean(weights)), float(np.mean(unbagged))
         if thr:
             # each fold's own threshold: score the 0/1 predictions with threshold 0.5
             keep = ("f1", "precision", "recall")
@@ -454,12 +479,13 @@ class RootCauseAnalyzer(BaseEstimator):
             bs |= {k: v for k, v in scores(y, w, pred_b, 0.5).items() if k in keep}
         med = float(np.median(thr)) if thr else None
         if full:
-            self.forest_share_ = share
+            self.forest_share_, self.unbagged_share_ = share, every_row
             return ms, bs, med
         return {
             "validation": "stratified-kfold",
             "folds": self.n_splits,
             "forest_share": share,
+            "unbagged_share": every_row,
             "score": ms.get(self.metric),
             "baseline_score": bs.get(self.metric),
             "scores": ms,
@@ -621,6 +647,7 @@ class RootCauseAnalyzer(BaseEstimator):
             "numeric pairs, features ranked by exact TreeSHAP; averaged with extremely "
             "randomized trees where an inner cross-validation prefers it",
             "forest_share": self.forest_share_,
+            "unbagged_share": self.unbagged_share_,
         }
         if self.validation_ == "stratified-kfold":
             model["folds"] = self.n_splits
