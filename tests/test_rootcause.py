@@ -103,7 +103,8 @@ def test_chronological_split_and_both_scores():
 
 def test_the_forest_changes_the_score_never_a_finding():
     """The forest beside the boosted model is chosen per training part by an inner CV (share
-    0 or ½, reported); the findings come from the boosted model and the search alone."""
+    0 or ½, reported), and with it bagged or every-row trees; the findings come from the
+    boosted model's ranking and the search alone."""
     X, y = table(3000)
     t = pd.date_range("2025-01-01", periods=len(y), freq="10min")
     with_f = RootCauseAnalyzer(n_splits=2).fit(X, y, time=t)
@@ -114,7 +115,7 @@ def test_the_forest_changes_the_score_never_a_finding():
     assert 0.0 <= a["model"]["also"]["forest_share"] <= 0.5
     assert [c["condition"] for c in a["causes"]] == [c["condition"] for c in b["causes"]]
     assert [c["p_value"] for c in a["causes"]] == [c["p_value"] for c in b["causes"]]
-    if with_f.forest_share_ == 0.0:  # the same model scored
+    if with_f.forest_share_ == 0.0 and with_f.unbagged_share_ == 0.0:  # the same model scored
         assert a["model"]["score"] == b["model"]["score"]
 
 
@@ -127,12 +128,13 @@ def test_the_inner_cv_chooses_bagged_or_every_row_trees_by_their_scores(monkeypa
     X, y = table()
     useless = {"min_data_in_leaf": 10**6}  # no split: one constant prediction
     good = {**rootcause.UNBAGGED_PARAMS}
+    monkeypatch.setattr(rootcause, "FOREST_WEIGHTS", (0.0,))  # the boosted model alone
     monkeypatch.setattr(rootcause, "UNBAGGED_PARAMS", {**good, **useless})
-    a = RootCauseAnalyzer(n_splits=2, forest=False).fit(X, y)
+    a = RootCauseAnalyzer(n_splits=2).fit(X, y)
     assert a.unbagged_share_ == 0.0
     monkeypatch.setattr(rootcause, "UNBAGGED_PARAMS", good)
     monkeypatch.setattr(rootcause, "MODEL_PARAMS", {**rootcause.MODEL_PARAMS, **useless})
-    b = RootCauseAnalyzer(n_splits=2, forest=False).fit(X, y)
+    b = RootCauseAnalyzer(n_splits=2).fit(X, y)
     assert b.unbagged_share_ == 1.0
     assert b.to_dict()["model"]["unbagged_share"] == 1.0
     assert b.model_score_ > 0.65  # ROC-AUC of the every-row model (the useless one: 0.5)

@@ -56,7 +56,6 @@ from .learn import (
     BASELINE_ROWS,
     FOREST_MAX_ROWS,
     FOREST_WEIGHTS,
-    LARGE_ROWS,
     MODEL_PARAMS,
     UNBAGGED_PARAMS,
     Data,
@@ -355,9 +354,9 @@ class RootCauseAnalyzer(BaseEstimator):
         self, data: Data, raw: list[str], rows: np.ndarray, fitted: Fitted
     ) -> tuple[float | None, float | None]:
         """An inner cross-validation on ``rows`` only: where ``rows`` are few enough for a
-        forest, whether the boosted model grows each tree on a bagged sample of the rows or on
-        every row, and the forest's share of ``fitted``'s prediction; then the F1 thresholds of
-        the model and the reference (with ``metric="f1"``).
+        forest (and ``forest`` is on), whether the boosted model grows each tree on a bagged
+        sample of the rows or on every row, and the forest's share of ``fitted``'s prediction;
+        then the F1 thresholds of the model and the reference (with ``metric="f1"``).
 
         The pair (bagging or not, share of :data:`FOREST_WEIGHTS`) is the one whose out-of-fold
         predictions score best on the metric, the bagged model alone where they tie. Bagging
@@ -372,10 +371,10 @@ class RootCauseAnalyzer(BaseEstimator):
         from sklearn.model_selection import StratifiedKFold
 
         f1, forest = self.metric == "f1", self._use_forest(rows)
-        small = len(rows) <= LARGE_ROWS
-        if not f1 and not small:
+        if not f1 and not forest:
             return None, None
-        variants = [MODEL_PARAMS, UNBAGGED_PARAMS] if small else [MODEL_PARAMS]
+        # the bagging choice rides on the forest's inner CV (small parts, ``forest=True``)
+        variants = [MODEL_PARAMS, UNBAGGED_PARAMS] if forest else [MODEL_PARAMS]
         s_gs = [np.zeros(len(rows)) for _ in variants]
         s_f, s_b = np.zeros(len(rows)), np.zeros(len(rows))
         folds = StratifiedKFold(INNER_FOLDS, shuffle=True, random_state=self.random_state)
