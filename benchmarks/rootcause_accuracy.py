@@ -52,6 +52,7 @@ def secom(seed: int, forest: bool) -> dict[str, float]:
         "stratified": m["also"]["score"],
         "reference stratified": m["also"]["baseline_score"],
         "forest share (stratified)": m["also"]["forest_share"],
+        "every-row share (stratified)": m["also"]["unbagged_share"],
     }
 
 
@@ -63,6 +64,7 @@ def ai4i(seed: int, forest: bool) -> dict[str, float]:
         "f1": m["score"],
         "reference f1": m["baseline_score"],
         "forest share": m["forest_share"],
+        "every-row share": m["unbagged_share"],
     }
 
 
