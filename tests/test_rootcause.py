@@ -316,6 +316,44 @@ def test_a_pair_feature_splits_between_its_neighbouring_values():
     assert ((near > last_bad) & (near < first_good)).all(), (last_bad, first_good, sorted(near))
 
 
+def test_a_large_training_part_stops_early_on_a_held_out_tenth():
+    """Above LARGE_ROWS rows, the boosted model holds a stratified tenth of its rows out of
+    training and stops once their loss has not improved for EARLY_STOP_ROUNDS rounds, keeping
+    the trees up to its best round; a small part, or a large one with too few defective rows
+    to judge a round by, trains every round."""
+    from smartfactory.quality import learn
+    from smartfactory.quality.conditions import Column
+    from smartfactory.quality.learn import MODEL_PARAMS, Data, _train
+
+    rng = np.random.default_rng(7)
+    n = learn.LARGE_ROWS + 5_000
+    x = rng.normal(0, 1, (n, 4))
+    y = (rng.random(n) < 1 / (1 + np.exp(-(0.4 * x[:, 0] - 3)))).astype(float)  # weak signal
+    data = Data([Column(f"x{j}", x[:, j]) for j in range(4)], y, np.ones(n))
+    names = [f"x{j}" for j in range(4)]
+    rounds = 150
+
+    booster = _train(data, names, np.arange(n), MODEL_PARAMS, rounds, 1, 0)
+    best = booster.best_iteration
+    assert 1 <= best < rounds - learn.EARLY_STOP_ROUNDS  # the weak signal is learnt early
+    assert booster.num_trees() == best  # LightGBM keeps the trees up to the best round only
+
+    fit, valid = learn._early_stop_rows(y, 0)
+    assert len(np.intersect1d(fit, valid)) == 0 and len(fit) + len(valid) == n
+    assert len(valid) == pytest.approx(learn.EARLY_STOP_FRACTION * n, abs=1)
+    assert y[valid].mean() == pytest.approx(y.mean(), abs=1e-3)  # stratified by outcome
+
+    small = _train(data, names, np.arange(learn.LARGE_ROWS), MODEL_PARAMS, rounds, 1, 0)
+    assert small.num_trees() == rounds
+    every = _train(data, names, np.arange(n), MODEL_PARAMS, rounds, 1, 0, early_stop=False)
+    assert every.num_trees() == rounds
+    few = y.copy()
+    few[np.flatnonzero(few)[learn.EARLY_STOP_MIN_CLASS - 1 :]] = 0  # 99 defective rows
+    rare = Data(data.columns, few, np.ones(n))
+    assert learn._early_stop_rows(few, 0) is None
+    assert _train(rare, names, np.arange(n), MODEL_PARAMS, rounds, 1, 0).num_trees() == rounds
+
+
 def test_a_steady_wear_out_is_tested_as_a_trend_not_a_split():
     """Scrap on one machine rising linearly to 2.5× over 60 days: the trend test over the lots'
     days has more power than the split at one day (the early side is itself partly worn), and

@@ -7,8 +7,9 @@ One *fit* (:func:`fit_model`) on a training part:
 2. for the top numeric features, every pair's product and difference become new features
    (that is how mechanical power = torque × speed or a temperature difference arise, without
    knowing the data set);
-3. the full LightGBM is trained on raw + pair features and explained again: its SHAP ranking
-   chooses the features the findings are searched on;
+3. the full LightGBM is trained on raw + pair features (on a training part of more than
+   :data:`LARGE_ROWS` rows, it stops early on a held-out tenth of them) and explained again:
+   its SHAP ranking chooses the features the findings are searched on;
 4. optionally (:func:`fit_forest`) extremely randomized trees on the same features, which the
    analyser averages with the boosted model where an inner cross-validation prefers it, and
    (:func:`refit`) the boosted model trained again on every row for every tree where that
@@ -80,8 +81,21 @@ PAIR_MAX_BIN = 16383
 #: work grows with the bins of all features)
 EXACT_BINS_MAX_ROWS = 20_000
 PAIR_MAX_BIN_LARGE = 1023
-#: training parts above this many rows are "large" (column-wise histograms, see :func:`_train`)
+#: training parts above this many rows are "large": column-wise histograms, and early
+#: stopping (see :func:`_train`)
 LARGE_ROWS = EXACT_BINS_MAX_ROWS
+#: on a large training part, this share of its rows (stratified by outcome) is held out of
+#: the boosted model's training, which stops once the loss on them has not improved for
+#: EARLY_STOP_ROUNDS rounds and keeps its best round (N_ROUNDS at most), as scikit-learn's
+#: ``HistGradientBoostingClassifier`` does above 10,000 rows (``validation_fraction=0.1``).
+#: With many rows the 250 rounds made for small, noisy tables overfit a weak signal: on
+#: 100,000 × 500 rows the models stop after 63-100 rounds, and score ROC-AUC 0.674 instead
+#: of 0.666 in 40 % less time. Small parts (at most LARGE_ROWS rows) train all N_ROUNDS:
+#: there a tenth of the rows is too few to judge a round by, and too many to give up
+EARLY_STOP_FRACTION = 0.1
+EARLY_STOP_ROUNDS = 20
+#: ... and only where that tenth would hold at least 10 defective and 10 good rows
+EARLY_STOP_MIN_CLASS = 100
 #: the forest that may be averaged with the boosted model (see :func:`fit_forest`); it is
 #: fitted only where the training part has at most FOREST_MAX_ROWS rows
 FOREST_TREES = 300
@@ -261,9 +275,13 @@ def _train(
     rounds: int,
     n_jobs: int,
     seed: int,
+    early_stop: bool = True,
 ) -> Any:
     """Train on ``rows``: the raw features (the leading ``names``) from the shared binned
-    base, the derived pair features (the rest) binned on ``rows`` and appended."""
+    base, the derived pair features (the rest) binned on ``rows`` and appended. On a large
+    part (``early_stop``, see :data:`EARLY_STOP_FRACTION`), a stratified tenth of ``rows``
+    is held out to stop the training early; the booster keeps the trees up to its best round
+    (LightGBM drops the later ones)."""
     import lightgbm as lgb
 
     k = 0
@@ -294,7 +312,36 @@ def _train(
         # LightGBM otherwise times row- and column-wise histograms before it trains; on wide
         # tables column-wise wins (80,000 × 520: 5.5 s against 6.1 s a model)
         p["force_col_wise"] = True
-    return lgb.train(p, ds, num_boost_round=rounds)
+    held = _early_stop_rows(label, seed) if early_stop and len(rows) > LARGE_ROWS else None
+    if held is None:
+        return lgb.train(p, ds, num_boost_round=rounds)
+    fit, valid = held
+    booster = lgb.train(
+        p,
+        ds.subset(fit),
+        num_boost_round=rounds,
+        valid_sets=[ds.subset(valid)],
+        callbacks=[lgb.early_stopping(EARLY_STOP_ROUNDS, verbose=False)],
+    )
+    logger.debug("early stopping: best round %d of %d", booster.best_iteration, rounds)
+    return booster
+
+
+def _early_stop_rows(label: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Positions (into a training part's rows) that train and that judge the rounds, split
+    stratified by outcome; None where the part has too few rows of either outcome."""
+    from sklearn.model_selection import train_test_split
+
+    bad = label > 0
+    if min(int(bad.sum()), int((~bad).sum())) < EARLY_STOP_MIN_CLASS:
+        return None
+    fit, valid = train_test_split(
+        np.arange(len(label), dtype=np.int32),
+        test_size=EARLY_STOP_FRACTION,
+        random_state=seed,
+        stratify=bad,
+    )
+    return np.sort(fit), np.sort(valid)
 
 
 def shap_importance(
