@@ -142,6 +142,37 @@ def test_the_inner_cv_chooses_bagged_or_every_row_trees_by_their_scores(monkeypa
     assert [f.condition for f in a.findings_] == [f.condition for f in b.findings_]
 
 
+def test_a_fold_model_is_trained_once_with_the_settings_the_inner_cv_chose(monkeypatch):
+    """Where the inner CV chooses bagging or every row, a fold's boosted model is trained
+    only after the choice, once: where every row wins it is not first trained on bagged
+    samples as well, and everything reported is the same as when it was."""
+    from smartfactory.quality import learn, rootcause
+
+    X, y = table(1200, seed=4)
+    rows_trained: list[int] = []
+    train = learn._train
+
+    def counted(data, names, rows, *args, **kwargs):  # type: ignore[no-untyped-def]
+        rows_trained.append(len(rows))
+        return train(data, names, rows, *args, **kwargs)
+
+    monkeypatch.setattr(learn, "_train", counted)
+    once = RootCauseAnalyzer(n_splits=2).fit(X, y)
+    n_once = len(rows_trained)
+    fit_model = rootcause.fit_model
+    monkeypatch.setattr(
+        rootcause, "fit_model", lambda *a, **k: fit_model(*a, **{**k, "train": True})
+    )
+    rows_trained.clear()
+    twice = RootCauseAnalyzer(n_splits=2).fit(X, y)
+    assert once.scores_ == twice.scores_ and once.threshold_ == twice.threshold_
+    assert once.unbagged_share_ == twice.unbagged_share_
+    assert once.to_dict()["causes"] == twice.to_dict()["causes"]
+    # one fit fewer in each fold that chose every row (the bagged model was trained first)
+    every_row = round(2 * once.unbagged_share_)
+    assert every_row >= 1 and len(rows_trained) - n_once == every_row
+
+
 def test_lots_with_units_and_strata():
     """Lots of many units (y = scrap share, weight = units) on machines that differ in their
     normal scrap rate: the machines themselves are no finding, a bad material lot is."""

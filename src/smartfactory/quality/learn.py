@@ -135,19 +135,24 @@ class Data:
     def fractional(self) -> bool:
         return bool(np.any((self.y > 0) & (self.y < 1)))
 
-    def matrix(self, names: list[str], rows: np.ndarray) -> np.ndarray:
-        """The named columns on ``rows``: single precision for raw features (it keeps their
-        order, which is all a tree needs), double where a pair feature is among them: a
-        difference of two readings given to one decimal (310.8 − 302.2, 309.4 − 300.8) lands a
-        few units in the last place either side of the one-decimal value (8.600000000000023,
-        8.599999999999966), and single precision merges them into one value on both sides of a
-        limit the data were made with (AI4I's heat dissipation below 8.6 K)."""
-        wide = any(n not in self.raw_names for n in names)
-        out = np.empty((len(rows), len(names)), np.float64 if wide else np.float32)
+    def matrix(
+        self, names: list[str], rows: np.ndarray, dtype: Any = None, missing: float = math.nan
+    ) -> np.ndarray:
+        """The named columns on ``rows``, a categorical one as its level codes (``missing``
+        where it has no level). Unless ``dtype`` is given: single precision for raw features
+        (it keeps their order, which is all a tree needs), double where a pair feature is
+        among them: a difference of two readings given to one decimal (310.8 − 302.2,
+        309.4 − 300.8) lands a few units in the last place either side of the one-decimal value
+        (8.600000000000023, 8.599999999999966), and single precision merges them into one value
+        on both sides of a limit the data were made with (AI4I's heat dissipation below 8.6 K)."""
+        if dtype is None:
+            wide = any(n not in self.raw_names for n in names)
+            dtype = np.float64 if wide else np.float32
+        out = np.empty((len(rows), len(names)), dtype)
         for j, n in enumerate(names):
             c = self[n]
             v = c.values[rows]
-            out[:, j] = np.where(v >= 0, v, np.nan) if c.categorical else v
+            out[:, j] = np.where(v >= 0, v, missing) if c.categorical else v
         return out
 
 
@@ -368,12 +373,15 @@ def fit_model(
     explain: bool = True,
     forest: bool = False,
     params: dict[str, Any] | None = None,
+    train: bool = True,
 ) -> Fitted:
     """Rank the raw features, add pair features of the top numeric ones, fit, explain.
 
     ``extra``: pair features chosen before (the ranking step is skipped). ``forest``: fit a
     randomized-trees forest on the same features beside the boosted model (its weight in
-    :meth:`Fitted.predict` stays 0 until an inner cross-validation sets it)."""
+    :meth:`Fitted.predict` stays 0 until an inner cross-validation sets it). ``train=False``:
+    choose the features only, and leave the boosted model to :func:`refit` (an inner
+    cross-validation that chooses its settings first need not train it twice)."""
     rng = np.random.default_rng(seed)
     names = list(raw)
     pair_feats: list[str] = list(extra or [])
@@ -388,9 +396,11 @@ def fit_model(
         for a, b in itertools.combinations(top, 2):
             pair_feats += pair_names(data, a, b, rows)
         names += pair_feats
+    cats = [j for j, n in enumerate(names) if data[n].categorical]
+    if not train:
+        return Fitted(names, cats, None, {}, pair_feats)
     booster = _train(data, names, rows, params or MODEL_PARAMS, N_ROUNDS, n_jobs, seed)
     importance = shap_importance(booster, data, names, rows, seed) if explain else {}
-    cats = [j for j, n in enumerate(names) if data[n].categorical]
     trees = fit_forest(data, names, rows, n_jobs, seed) if forest else None
     return Fitted(names, cats, booster, importance, pair_feats, trees)
 
@@ -398,9 +408,11 @@ def fit_model(
 def refit(
     fitted: Fitted, data: Data, rows: np.ndarray, params: dict[str, Any], n_jobs: int, seed: int
 ) -> None:
-    """Train ``fitted``'s boosted model again on ``rows`` with ``params`` (the same features).
-    Its SHAP ranking stays the first model's: like the forest, the inner cross-validation's
-    choices change the score, never the features the findings are searched on."""
+    """Train ``fitted``'s boosted model (again, or for the first time after
+    ``fit_model(train=False)``) on ``rows`` with ``params`` (the same features). Its SHAP
+    ranking, where it has one, stays the first model's: like the forest, the inner
+    cross-validation's choices change the score, never the features the findings are searched
+    on."""
     fitted.booster = _train(data, fitted.names, rows, params, N_ROUNDS, n_jobs, seed)
     fitted.bagged = params.get("bagging_freq", 0) > 0 and params.get("bagging_fraction", 1) < 1
 
@@ -495,14 +507,9 @@ class Baseline:
 
 
 def _lr_matrix(data: Data, names: list[str], rows: np.ndarray) -> np.ndarray:
-    """The columns as one float matrix, categorical ones as their level codes (-1: missing),
-    which the one-hot encoder takes as they are: far quicker than a frame of labels."""
-    out = np.empty((len(rows), len(names)))
-    for j, n in enumerate(names):
-        c = data[n]
-        v = c.values[rows]
-        out[:, j] = np.where(v >= 0, v, -1) if c.categorical else v
-    return out
+    """The columns as one double-precision matrix, categorical ones as their level codes (-1:
+    missing), which the one-hot encoder takes as they are: far quicker than a frame of labels."""
+    return data.matrix(names, rows, np.float64, missing=-1)
 
 
 def _median(v: np.ndarray) -> float:

@@ -362,7 +362,8 @@ class RootCauseAnalyzer(BaseEstimator):
         predictions score best on the metric, the bagged model alone where they tie. Bagging
         steadies a model on wide, noisy data (SECOM); every row lets the trees find a sharp
         limit with few rows either side (AI4I's power and overstrain limits). Where every row
-        wins, ``fitted``'s boosted model is trained again so; only where the share is above 0
+        wins, ``fitted``'s boosted model is trained again so (where it has none yet, after
+        ``fit_model(train=False)``, the chosen one is trained); only where the share is above 0
         is the forest fitted on all of ``rows`` and put beside ``fitted``. The threshold that
         maximises F1 over the out-of-fold predictions is then applied to the model fitted on
         all of ``rows`` (as scikit-learn's ``TunedThresholdClassifierCV`` refits): the model
@@ -404,7 +405,7 @@ class RootCauseAnalyzer(BaseEstimator):
             ((i, v) for i in range(len(variants)) for v in (FOREST_WEIGHTS if forest else (0.0,))),
             key=lambda iv: self._value(y, w, blend(s_gs[iv[0]], s_f, iv[1])),
         )
-        if chosen:
+        if chosen or fitted.booster is None:
             refit(fitted, data, rows, variants[chosen], self.n_jobs, self.random_state)
         if fitted.weight > 0:
             fitted.forest = fit_forest(data, fitted.names, rows, self.n_jobs, self.random_state)
@@ -455,6 +456,8 @@ class RootCauseAnalyzer(BaseEstimator):
                 seed=self.random_state,
                 pairs=self.interactions and self.derived_features,
                 explain=False,
+                # where the inner CV chooses bagging or every row, it trains the model it chose
+                train=not self._use_forest(tr),
             )
             tm, tb = self._tune(data, raw, tr, fm)
             weights.append(fm.weight)
